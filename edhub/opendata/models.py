@@ -1,0 +1,52 @@
+"""Provenance: every imported value points to the import run that wrote it."""
+
+from django.db import models
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def succeeded(self):
+        return self.filter(status=ImportRun.Status.SUCCESS)
+
+    def latest_per_source(self):
+        """The last successful run of each source."""
+        latest = {}
+        for run in self.succeeded().order_by("source", "-finished_at"):
+            latest.setdefault(run.source, run)
+        return latest
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "En cours"
+        SUCCESS = "success", "Réussi"
+        REFUSED = "refused", "Fichier refusé"
+        FAILED = "failed", "Échec"
+
+    source = models.CharField(max_length=40, db_index=True)
+    file_name = models.CharField("fichier", max_length=255)
+    checksum = models.CharField("empreinte SHA-256", max_length=64, db_index=True)
+    vintage = models.CharField("millésime", max_length=40, blank=True)
+    started_at = models.DateTimeField("début", auto_now_add=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_read = models.PositiveIntegerField("lignes lues", default=0)
+    rows_created = models.PositiveIntegerField("créées", default=0)
+    rows_updated = models.PositiveIntegerField("modifiées", default=0)
+    rows_unchanged = models.PositiveIntegerField("inchangées", default=0)
+    rows_rejected = models.PositiveIntegerField("rejetées", default=0)
+    # One entry per rejected row: {"line": 12, "column": "IPS", "value": "abc", "reason": "…"}.
+    rejections = models.JSONField("lignes rejetées", default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "import"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.source} {self.vintage} ({self.file_name})"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None

@@ -1,0 +1,194 @@
+"""Reading official tables (CSV, JSON export, XLSX) whatever their traps.
+
+A source describes its columns as a schema: canonical name -> accepted header spellings (compared in their
+`column_key` form, so 'Code postal', 'Code_postal' and 'code_postal' are one). The reader finds the header line
+(after title or disclaimer lines), the separator, the encoding, and yields rows as {canonical: text} with the
+physical line number, or refuses the whole file with a message that names the expected format.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edhub.utils.text import column_key
+
+SEPARATORS = (";", ",", "\t")
+HEADER_SEARCH_LINES = 20
+
+
+class RefusedFile(Exception):
+    """The file as a whole is not the expected dataset: nothing is imported."""
+
+
+@dataclass
+class Schema:
+    title: str
+    columns: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    keys: dict[str, frozenset[str]] = field(init=False)
+
+    def __post_init__(self):
+        self.keys = {name: frozenset(column_key(a) for a in aliases) for name, aliases in self.columns.items()}
+
+    def match(self, header_cells):
+        """Map canonical names to column positions, or None when a required column is missing."""
+        positions = {column_key(cell): i for i, cell in reversed(list(enumerate(header_cells)))}
+        mapping = {}
+        for name, keys in self.keys.items():
+            found = next((positions[k] for k in keys if k in positions), None)
+            if found is not None:
+                mapping[name] = found
+        if all(name in mapping for name in self.required):
+            return mapping
+        return None
+
+    def missing(self, header_cells):
+        present = {column_key(cell) for cell in header_cells}
+        return [self.columns[name][0] for name in self.required if not (self.keys[name] & present)]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    header_line: int
+    mapping: dict[str, int]
+    rows: object  # iterator of (line_number, {canonical: value})
+    separator: str = ";"
+
+
+def open_table(path: Path, schema: Schema) -> Table:
+    path = Path(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise RefusedFile(f"Le fichier « {path.name} » est vide. {_expected(schema)}")
+    if data[:4] == b"PK\x03\x04":
+        return _xlsx_table(path, schema)
+    if b"\x00" in data[:8192]:
+        raise RefusedFile(
+            f"Le fichier « {path.name} » n'est pas un fichier texte (contenu binaire). {_expected(schema)}"
+        )
+    text = _decode(data)
+    if text.lstrip()[:1] in ("[", "{"):
+        return _json_table(text, path, schema)
+    return _csv_table(text, path, schema)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Files re-saved by Excel (French Windows) are Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def _expected(schema: Schema) -> str:
+    names = ", ".join(f"« {schema.columns[n][0]} »" for n in schema.required)
+    return f"Format attendu pour « {schema.title} » : un tableau avec au moins les colonnes {names}."
+
+
+def _csv_table(text: str, path: Path, schema: Schema) -> Table:
+    lines = text.splitlines()[:HEADER_SEARCH_LINES]
+    best_missing = None
+    for index, line in enumerate(lines):
+        for separator in SEPARATORS:
+            if separator not in line:
+                continue
+            cells = next(csv.reader([line], delimiter=separator))
+            mapping = schema.match(cells)
+            if mapping is not None:
+                return Table(
+                    cells, index + 1, mapping, _csv_rows(text, index, separator, mapping, len(cells)), separator
+                )
+            missing = schema.missing(cells)
+            if best_missing is None or len(missing) < len(best_missing):
+                best_missing = missing
+    detail = ""
+    if best_missing and len(best_missing) < len(schema.required):
+        detail = " Colonnes manquantes : " + ", ".join(f"« {m} »" for m in best_missing) + "."
+    raise RefusedFile(
+        f"Le fichier « {path.name} » n'a pas l'en-tête attendu (séparateur « ; », « , » ou tabulation).{detail} "
+        f"{_expected(schema)}"
+    )
+
+
+def _csv_rows(text, header_index, separator, mapping, width):
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=separator)
+    for _ in range(header_index + 1):
+        next(reader)
+    previous_end = reader.line_num
+    for cells in reader:
+        line = previous_end + 1
+        previous_end = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        row = {name: (cells[i].strip() if i < len(cells) else "") for name, i in mapping.items()}
+        row["_width"] = len(cells) == width or len(cells) == width + 1 and not cells[-1].strip()
+        yield line, row
+
+
+def _json_table(text, path, schema):
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RefusedFile(f"Le fichier « {path.name} » n'est pas un JSON valide (ligne {error.lineno}).") from error
+    if isinstance(records, dict):
+        records = records.get("results") or records.get("records") or []
+    if not records or not isinstance(records[0], dict):
+        raise RefusedFile(f"Le fichier « {path.name} » ne contient aucun enregistrement. {_expected(schema)}")
+    header = list(records[0].keys())
+    mapping = schema.match(header)
+    if mapping is None:
+        missing = ", ".join(f"« {m} »" for m in schema.missing(header))
+        raise RefusedFile(
+            f"Le fichier JSON « {path.name} » n'a pas les champs attendus ({missing}). {_expected(schema)}"
+        )
+    return Table(header, 0, mapping, _json_rows(records, header, mapping), "json")
+
+
+def _json_rows(records, header, mapping):
+    for number, record in enumerate(records, start=1):
+        row = {}
+        for name, i in mapping.items():
+            value = record.get(header[i])
+            if isinstance(value, dict) and {"lat", "lon"} <= value.keys():
+                value = f"{value['lat']}, {value['lon']}"
+            row[name] = "" if value is None else str(value).strip()
+        row["_width"] = True
+        yield number, row
+
+
+def _xlsx_table(path, schema):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise RefusedFile(f"Le fichier « {path.name} » n'est ni un CSV ni un classeur XLSX lisible.") from error
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        for index, cells in enumerate(rows):
+            if index >= HEADER_SEARCH_LINES:
+                break
+            cells = ["" if c is None else str(c) for c in cells]
+            mapping = schema.match(cells)
+            if mapping is not None:
+                return Table(cells, index + 1, mapping, _xlsx_rows(rows, index + 1, mapping), "xlsx")
+    raise RefusedFile(f"Aucune feuille du classeur « {path.name} » n'a l'en-tête attendu. {_expected(schema)}")
+
+
+def _xlsx_rows(rows, header_line, mapping):
+    for line, cells in enumerate(rows, start=header_line + 1):
+        if not any(c is not None and str(c).strip() for c in cells):
+            continue
+        row = {}
+        for name, i in mapping.items():
+            value = cells[i] if i < len(cells) else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            row[name] = "" if value is None else str(value).strip()
+        row["_width"] = True
+        yield line, row

@@ -1,0 +1,95 @@
+"""Parsing of single values from official files. Each parser raises ValueError with a French reason."""
+
+import datetime
+import re
+
+UAI_RE = re.compile(r"^\d{7}[A-Z]$")
+COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+def uai(text: str) -> str:
+    value = text.strip().upper()
+    if not UAI_RE.match(value):
+        raise ValueError("UAI invalide (attendu : 7 chiffres et une lettre, ex. 0940176F)")
+    return value
+
+
+def commune_code(text: str) -> str:
+    """An INSEE commune code as text; restores the leading zero that spreadsheets drop ('1001' -> '01001')."""
+    value = text.strip().upper()
+    if value.isdigit() and len(value) == 4:
+        value = "0" + value
+    if not COMMUNE_RE.match(value):
+        raise ValueError("code commune INSEE invalide (attendu : 5 caractères, ex. 94028 ou 2A004)")
+    return value
+
+
+def departement_code(text: str) -> str:
+    """'094' -> '94', '02A' -> '2A', '971' -> '971'."""
+    value = text.strip().upper()
+    if len(value) == 3 and value.startswith("0"):
+        value = value[1:]
+    if len(value) == 1 and value.isdigit():
+        value = "0" + value
+    return value
+
+
+def number(text: str, *, allow_ns: bool = False) -> float | None:
+    """A number written the French or the English way; '' -> None; 'NS' -> None when allowed."""
+    value = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if value == "" or value == "-":
+        return None
+    if allow_ns and value.upper() in ("NS", "N.S.", "NC"):
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        raise ValueError("nombre attendu") from None
+
+
+def count(text: str) -> int | None:
+    value = number(text)
+    if value is None:
+        return None
+    if value < 0 or not float(value).is_integer():
+        raise ValueError("nombre entier positif attendu")
+    return int(value)
+
+
+def flag(text: str) -> bool:
+    """Flags are written 1/0, 1/-, OUI/NON."""
+    value = text.strip().upper()
+    if value in ("1", "OUI", "O", "TRUE", "VRAI", "X"):
+        return True
+    if value in ("", "0", "-", "NON", "N", "FALSE", "FAUX"):
+        return False
+    raise ValueError("indicateur attendu (1 ou 0)")
+
+
+def date(text: str) -> datetime.date | None:
+    value = text.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d"):
+        try:
+            return datetime.datetime.strptime(value[:19] if "T" in value else value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("date attendue (AAAA-MM-JJ ou JJ/MM/AAAA)")
+
+
+def rentree(text: str) -> int:
+    """'2021-2022', '2021' -> 2021."""
+    match = re.match(r"^\s*(\d{4})", text)
+    if not match:
+        raise ValueError("année de rentrée attendue (ex. 2021 ou 2021-2022)")
+    return int(match.group(1))
+
+
+def coordinate(text: str, low: float, high: float) -> float | None:
+    value = number(text)
+    if value is None:
+        return None
+    if not low <= value <= high:
+        raise ValueError(f"coordonnée hors bornes ({low} à {high})")
+    return value

@@ -1,0 +1,18 @@
+"""Text helpers shared by importers, search and the API."""
+
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accent-free, punctuation-free form of a text: 'Saint-Maur-des-Fossés' -> 'saint maur des fosses'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALNUM.sub(" ", ascii_text).strip()
+
+
+def column_key(header: str) -> str:
+    """Canonical form of a column header: 'Code postal' and 'Code_postal' both give 'code_postal'."""
+    return fold(header.replace("\ufeff", "")).replace(" ", "_")
