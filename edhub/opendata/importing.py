@@ -36,6 +36,7 @@ class ImportContext:
     """What a source's loader writes to: the run, the rejections, the counters, the progress callback."""
 
     run: ImportRun
+    path: Path
     progress: object = None
     rejections: list = field(default_factory=list)
 
@@ -61,7 +62,7 @@ def run_import(source, path, *, force=False, progress=None) -> Outcome:
     try:
         table = open_table(path, source.schema)
         with transaction.atomic():
-            context = ImportContext(run=run, progress=progress)
+            context = ImportContext(run=run, path=path, progress=progress)
             source.load(table, context)
             run.rejections = sorted(context.rejections, key=lambda r: r["line"])[:MAX_STORED_REJECTIONS]
             run.rows_rejected = len(context.rejections)

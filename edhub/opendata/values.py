@@ -66,6 +66,11 @@ def flag(text: str) -> bool:
     raise ValueError("indicateur attendu (1 ou 0)")
 
 
+def marked(text: str) -> bool:
+    """A cell that marks a commune by any value ('1', an operator code…); '-', '0' or empty mark nothing."""
+    return text.strip() not in ("", "-", "0")
+
+
 def date(text: str) -> datetime.date | None:
     value = text.strip()
     if not value:

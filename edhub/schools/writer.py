@@ -1,5 +1,6 @@
 """Bulk upsert of schools and their yearly figures, counting what was created, changed or left as it was."""
 
+from edhub.opendata.figures import upsert_figures
 from edhub.schools.models import School, SchoolFigure
 from edhub.utils.text import fold
 
@@ -26,7 +27,7 @@ IDENTITY_FIELDS = (
     "website",
     "opened_on",
 )
-# Sources whose description of a school is authoritative; the others only create schools nobody described yet.
+# Sources whose description of a school is authoritative; the others only fill what nobody described yet.
 AUTHORITATIVE_SOURCES = ("annuaire", "geoloc")
 
 
@@ -44,8 +45,8 @@ class SchoolWriter:
     def describe(self, uai, **fields):
         """Record what this file says of a school (only known fields are given)."""
         current = self.existing.get(uai)
-        if current is not None and not self.authoritative and current["run__source"] in AUTHORITATIVE_SOURCES:
-            return
+        if current is not None and not self.authoritative:
+            fields = {k: v for k, v in fields.items() if current[k] in ("", None) and v not in ("", None)}
         self.descriptions.setdefault(uai, {}).update(fields)
 
     def figure(self, uai, variable, rentree, value, status=""):
@@ -80,36 +81,5 @@ class SchoolWriter:
         self.run.rows_unchanged += unchanged + n
 
     def _save_figures(self):
-        if not self.figures:
-            return 0, 0, 0
-        variables = {v for _, v, _ in self.figures}
-        years = {y for _, _, y in self.figures}
-        existing = {
-            (school_id, variable, rentree): (value, status)
-            for school_id, variable, rentree, value, status in SchoolFigure.objects.filter(
-                variable__in=variables, rentree__in=years
-            ).values_list("school_id", "variable", "rentree", "value", "status")
-        }
-        created = updated = unchanged = 0
-        to_write = []
-        for (uai, variable, rentree), (value, status) in self.figures.items():
-            before = existing.get((uai, variable, rentree))
-            if before == (value, status):
-                unchanged += 1
-                continue
-            created += before is None
-            updated += before is not None
-            to_write.append(
-                SchoolFigure(
-                    school_id=uai, variable=variable, rentree=rentree, value=value, status=status, run=self.run
-                )
-            )
-        if to_write:
-            SchoolFigure.objects.bulk_create(
-                to_write,
-                batch_size=2000,
-                update_conflicts=True,
-                unique_fields=["school", "variable", "rentree"],
-                update_fields=["value", "status", "run"],
-            )
-        return created, updated, unchanged
+        figures = {key: {"value": value, "status": status} for key, (value, status) in self.figures.items()}
+        return upsert_figures(SchoolFigure, "school", "rentree", figures, self.run)

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from edhub.opendata.cache import cached_files
+from edhub.opendata.importing import run_import
+from edhub.opendata.reader import RefusedFile
+from edhub.opendata.report import rejection_lines, summary, write_report
+from edhub.opendata.sources import SOURCES
+
+
+class Command(BaseCommand):
+    help = "Importe un fichier de données ouvertes (ou, avec --all, tous les fichiers du cache)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", nargs="?", help="Source : " + ", ".join(SOURCES))
+        parser.add_argument("path", nargs="?", help="Fichier à importer (CSV, JSON ou XLSX).")
+        parser.add_argument("--report", help="Écrire le rapport (lignes rejetées) dans ce fichier (.csv ou .json).")
+        parser.add_argument("--force", action="store_true", help="Réimporter même si ce fichier l'a déjà été.")
+        parser.add_argument("--all", action="store_true", help="Importer tous les fichiers présents dans le cache.")
+        parser.add_argument("--dir", default=None, help="Dossier du cache (défaut : var/opendata).")
+
+    def handle(self, *args, source=None, path=None, report=None, force=False, **options):
+        if options["all"]:
+            folder = Path(options["dir"] or settings.OPENDATA_CACHE_DIR)
+            found = cached_files(folder)
+            if not found:
+                self.stdout.write(f"Aucun fichier de données dans {folder} : lancez « edhub fetch » d'abord.")
+                return
+            for slug, file in found.items():
+                self.import_one(SOURCES[slug], file, None, force, options["verbosity"], fail=False)
+            return
+        if source not in SOURCES:
+            raise CommandError(f"Source inconnue « {source} ». Sources possibles : {', '.join(SOURCES)}.")
+        if not path:
+            raise CommandError("Indiquez le fichier à importer : edhub import SOURCE FICHIER")
+        self.import_one(SOURCES[source], Path(path), report, force, options["verbosity"], fail=True)
+
+    def import_one(self, source, path, report, force, verbosity, fail):
+        total = _count_lines(path)
+        with tqdm(total=total, desc=f"{source.slug}", unit=" lignes", disable=verbosity < 1) as bar:
+            try:
+                outcome = run_import(source, path, force=force, progress=bar.update)
+            except RefusedFile as refusal:
+                message = f"{source.title} — fichier refusé, rien n'a été importé : {refusal}"
+                if fail:
+                    raise CommandError(message) from refusal
+                self.stderr.write(message)
+                return
+        if outcome.skipped:
+            run = outcome.skipped_by
+            self.stdout.write(
+                f"{source.title} : « {path.name} » déjà importé (import n° {run.pk}, empreinte identique) — rien à faire."
+            )
+            return
+        run = outcome.run
+        self.stdout.write(self.style.SUCCESS(f"{source.title} : {summary(run)}"))
+        for line in rejection_lines(run):
+            self.stdout.write(line)
+        if report:
+            write_report(run, report)
+            self.stdout.write(f"Rapport écrit dans {report}.")
+
+
+def _count_lines(path):
+    try:
+        with open(path, "rb") as handle:
+            return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return None

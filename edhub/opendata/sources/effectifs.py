@@ -1,0 +1,100 @@
+"""Pupils and classes per école and rentrée (fr-en-ecoles-effectifs-nb_classes), joined on UAI."""
+
+from edhub.opendata import values
+from edhub.opendata.reader import Schema
+from edhub.opendata.sources.base import Rejected, Source, parse
+from edhub.schools.classify import kind_of, sector_of
+from edhub.schools.models import SchoolFigure, Variable
+from edhub.schools.writer import SchoolWriter
+from edhub.territories.resolver import CommuneResolver
+
+COUNT_COLUMNS = {
+    "classes": Variable.CLASSES,
+    "pupils": Variable.PUPILS,
+    "pupils_preelementaire": Variable.PUPILS_PREELEMENTAIRE,
+    "pupils_elementaire": Variable.PUPILS_ELEMENTAIRE,
+    "pupils_ulis": Variable.PUPILS_ULIS,
+}
+
+
+class EffectifsEcolesSource(Source):
+    slug = "effectifs-ecoles"
+    title = "Effectifs d'élèves et nombre de classes des écoles"
+    producer = "DEPP, ministère de l'Éducation nationale"
+    dataset_url = "https://data.education.gouv.fr/explore/dataset/fr-en-ecoles-effectifs-nb_classes/"
+    download_url = (
+        "https://data.education.gouv.fr/api/explore/v2.1/catalog/datasets/fr-en-ecoles-effectifs-nb_classes/"
+        "exports/csv?delimiter=%3B&use_labels=true"
+    )
+    file_name = "fr-en-ecoles-effectifs-nb_classes.csv"
+    file_patterns = ("fr-en-ecoles-effectifs*.csv",)
+    schema = Schema(
+        title="Effectifs d'élèves et nombre de classes des écoles (fr-en-ecoles-effectifs-nb_classes)",
+        columns={
+            "rentree": ("Rentrée scolaire", "rentree_scolaire"),
+            "uai": ("Numéro de l'école", "numero_ecole"),
+            "departement": ("Département", "departement"),
+            "commune_name": ("Commune", "commune"),
+            "denomination": ("Dénomination principale", "denomination_principale"),
+            "patronyme": ("Patronyme", "patronyme"),
+            "sector": ("Secteur", "secteur"),
+            "rep": ("REP", "rep"),
+            "rep_plus": ("REP +", "rep_plus"),
+            "classes": ("Nombre total de classes", "nombre_total_classes"),
+            "pupils": ("Nombre total d'élèves", "nombre_total_eleves"),
+            "pupils_preelementaire": ("Nombre d'élèves en pré-élémentaire hors ULIS",),
+            "pupils_elementaire": ("Nombre d'élèves en élémentaire hors ULIS",),
+            "pupils_ulis": ("Nombre d'élèves en ULIS",),
+            "postcode": ("Code Postal", "code_postal"),
+        },
+        required=("rentree", "uai", "classes", "pupils"),
+    )
+
+    def load(self, table, context):
+        writer = SchoolWriter(context)
+        communes = CommuneResolver()
+        seen = {}
+        rentrees = set()
+        for line, row in self.rows(table, context):
+            try:
+                uai = parse(row, "uai", values.uai)
+                rentree = parse(row, "rentree", values.rentree)
+                if (uai, rentree) in seen:
+                    raise Rejected(
+                        "uai", uai, f"UAI en double pour cette rentrée : déjà présent ligne {seen[uai, rentree]}"
+                    )
+                counts = {name: parse(row, name, values.count) for name in COUNT_COLUMNS if name in row}
+                if counts.get("pupils") is None:
+                    raise Rejected("pupils", row.get("pupils", ""), "nombre d'élèves manquant")
+                parts = sum(counts.get(n) or 0 for n in ("pupils_preelementaire", "pupils_elementaire", "pupils_ulis"))
+                if parts and parts != counts["pupils"]:
+                    raise Rejected("pupils", row["pupils"], f"total incohérent : la somme des niveaux fait {parts}")
+            except Rejected as rejected:
+                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                continue
+            seen[uai, rentree] = line
+            rentrees.add(rentree)
+            writer.describe(uai, **self.identity(row, communes))
+            for name, count in counts.items():
+                if count is not None:
+                    writer.figure(uai, COUNT_COLUMNS[name], rentree, float(count), SchoolFigure.Status.OK)
+        writer.save()
+        context.run.vintage = ", ".join(f"{r}-{r + 1}" for r in sorted(rentrees))
+
+    def identity(self, row, communes):
+        """What this file tells of a school nobody described yet (it has no INSEE code: commune found by name)."""
+        name = " ".join(p for p in (row.get("denomination", ""), row.get("patronyme", "")) if p).strip()
+        try:
+            sector = sector_of(row.get("sector", ""))
+        except ValueError:
+            sector = ""
+        commune_id = communes.by_name(row.get("departement", ""), row.get("commune_name", ""))
+        priority = "REP+" if row.get("rep_plus") == "1" else "REP" if row.get("rep") == "1" else ""
+        return {
+            "name": name or row["uai"],
+            "kind": kind_of(type_label="Ecole", name=row.get("denomination", "")),
+            "sector": sector,
+            "commune_id": commune_id,
+            "postcode": row.get("postcode", "")[:5],
+            "priority_education": priority,
+        }

@@ -1,0 +1,72 @@
+"""INSEE grille communale de densité (7 levels): the official rurality of every commune."""
+
+import re
+from collections import defaultdict
+
+from edhub.opendata import values
+from edhub.opendata.reader import Schema
+from edhub.opendata.sources.base import Rejected, Source, parse
+from edhub.territories.models import DENSITY_LABELS, Level, Territory
+from edhub.territories.resolver import CommuneResolver
+
+
+class InseeDensiteSource(Source):
+    slug = "insee-densite"
+    title = "INSEE – Grille communale de densité"
+    producer = "INSEE"
+    dataset_url = "https://www.insee.fr/fr/information/6439600"
+    download_url = "https://www.insee.fr/fr/statistiques/fichier/8571524/fichier_diffusion_2025.xlsx"
+    file_name = "fichier_diffusion_2025.xlsx"
+    file_patterns = ("fichier_diffusion*.xlsx", "*grille*densite*.xlsx", "*grille*densite*.csv")
+    schema = Schema(
+        title="INSEE, grille communale de densité (fichier_diffusion)",
+        columns={"commune": ("CODGEO",), "name": ("LIBGEO",), "level": ("DENS",), "label": ("LIBDENS",)},
+        required=("commune", "level"),
+    )
+
+    def load(self, table, context):
+        communes = CommuneResolver()
+        seen = {}
+        levels = defaultdict(set)
+        for line, row in self.rows(table, context):
+            try:
+                code = parse(row, "commune", values.commune_code)
+                if code in seen:
+                    raise Rejected("commune", code, f"commune en double : déjà présente ligne {seen[code]}")
+                territory_id = communes.resolve(code)
+                if territory_id is None:
+                    raise Rejected("commune", code, "code commune inconnu du Code officiel géographique")
+                level = parse(row, "level", values.count)
+                if level not in DENSITY_LABELS:
+                    raise Rejected("level", row["level"], "niveau de densité attendu : entier de 1 à 7")
+            except Rejected as rejected:
+                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                continue
+            seen[code] = line
+            # A commune merged from several former ones takes the densest level among them.
+            levels[territory_id].add(level)
+        current = dict(Territory.objects.filter(id__in=list(levels)).values_list("id", "density_level"))
+        by_level = defaultdict(list)
+        for territory_id, found in levels.items():
+            by_level[min(found)].append(territory_id)
+            if current.get(territory_id) == min(found):
+                context.run.rows_unchanged += 1
+            else:
+                context.run.rows_updated += 1
+        for level, ids in by_level.items():
+            for start in range(0, len(ids), 5000):
+                Territory.objects.filter(id__in=ids[start : start + 5000]).update(
+                    density_level=level, density_run=context.run
+                )
+        # Arrondissements municipaux share their commune's level.
+        for commune_id, level in (
+            Territory.objects.filter(level=Level.COMMUNE, id__in=list(levels))
+            .filter(children__isnull=False)
+            .values_list("id", "density_level")
+            .distinct()
+        ):
+            Territory.objects.filter(parent_id=commune_id, level=Level.ARRONDISSEMENT).update(
+                density_level=level, density_run=context.run
+            )
+        match = re.search(r"(20\d\d)", context.path.name)
+        context.run.vintage = match.group(1) if match else ""

@@ -1,0 +1,139 @@
+"""Indices de position sociale (DEPP) of écoles, collèges and lycées, every published header."""
+
+from edhub.opendata import values
+from edhub.opendata.reader import Schema
+from edhub.opendata.sources.base import Rejected, Source, parse
+from edhub.schools.classify import kind_of, sector_of
+from edhub.schools.models import Kind, SchoolFigure, Variable
+from edhub.schools.writer import SchoolWriter
+from edhub.territories.resolver import CommuneResolver
+
+IPS_RANGE = (30.0, 200.0)
+LYCEE_KINDS = {"LEGT": Kind.LYCEE_GT, "LGT": Kind.LYCEE_GT, "LP": Kind.LYCEE_PRO, "LPO": Kind.LYCEE_POLYVALENT}
+COMMON_COLUMNS = {
+    "rentree": ("Rentrée scolaire", "rentree_scolaire"),
+    "uai": ("UAI",),
+    "name": ("Nom de l'établissement", "Nom de l'établissment", "nom_de_l_etablissment", "nom_de_l_etablissement"),
+    "commune": ("Code INSEE de la commune", "code_insee_de_la_commune"),
+    "sector": ("Secteur",),
+}
+
+
+class IpsSource(Source):
+    producer = "DEPP, ministère de l'Éducation nationale"
+
+    def __init__(self, slug, title, dataset, kind, value_columns):
+        self.slug = slug
+        self.title = title
+        self.kind = kind
+        self.dataset_url = f"https://data.education.gouv.fr/explore/dataset/{dataset}/"
+        self.download_url = (
+            f"https://data.education.gouv.fr/api/explore/v2.1/catalog/datasets/{dataset}/exports/csv"
+            "?delimiter=%3B&use_labels=true"
+        )
+        self.file_name = f"{dataset}.csv"
+        self.file_patterns = (f"fr-en-ips*{kind_pattern(kind)}*.csv",)
+        columns = {**COMMON_COLUMNS, **value_columns, "type": ("type_de_lycee", "Type de lycée")}
+        self.schema = Schema(title=title, columns=columns, required=("rentree", "uai", "commune", "ips"))
+
+    def load(self, table, context):
+        writer = SchoolWriter(context)
+        communes = CommuneResolver()
+        seen = {}
+        rentrees = set()
+        for line, row in self.rows(table, context):
+            try:
+                uai = parse(row, "uai", values.uai)
+                rentree = parse(row, "rentree", values.rentree)
+                if (uai, rentree) in seen:
+                    raise Rejected(
+                        "uai", uai, f"UAI en double pour cette rentrée : déjà présent ligne {seen[uai, rentree]}"
+                    )
+                commune_code = parse(row, "commune", values.commune_code)
+                commune_id = communes.resolve(commune_code)
+                if commune_id is None:
+                    raise Rejected("commune", commune_code, "code commune inconnu du Code officiel géographique")
+                figures = self.figures(row)
+                try:
+                    sector = sector_of(row.get("sector", ""))
+                except ValueError:
+                    sector = ""
+            except Rejected as rejected:
+                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                continue
+            seen[uai, rentree] = line
+            rentrees.add(rentree)
+            kind = self.kind if self.kind != Kind.LYCEE else LYCEE_KINDS.get(row.get("type", "").upper(), Kind.LYCEE)
+            if self.kind == Kind.ECOLE_PRIMAIRE:
+                kind = kind_of(type_label="Ecole", name=row.get("name", ""))
+            writer.describe(
+                uai,
+                name=row.get("name") or uai,
+                kind=kind,
+                sector=sector,
+                commune_id=commune_id,
+                commune_code=commune_code,
+            )
+            for variable, (value, status) in figures.items():
+                writer.figure(uai, variable, rentree, value, status)
+        writer.save()
+        context.run.vintage = ", ".join(f"{r}-{r + 1}" for r in sorted(rentrees))
+
+    def figures(self, row):
+        """{variable: (value, status)} for the IPS columns present in the row."""
+        result = {}
+        for name, variable in (
+            ("ips", Variable.IPS),
+            ("ips_std", Variable.IPS_STD),
+            ("ips_gt", Variable.IPS_GT),
+            ("ips_pro", Variable.IPS_PRO),
+        ):
+            if name not in row:
+                continue
+            raw = row[name]
+            value = parse(row, name, values.number, allow_ns=True)
+            if value is None and raw.strip() == "":
+                if name == "ips":
+                    raise Rejected(name, raw, "IPS manquant (valeur ou NS attendue)")
+                continue
+            if value is None:
+                result[variable] = (None, SchoolFigure.Status.NS)
+                continue
+            low, high = (0.0, 100.0) if name == "ips_std" else IPS_RANGE
+            if not low <= value <= high:
+                raise Rejected(name, raw, f"valeur hors de la plage plausible ({low:g} à {high:g})")
+            result[variable] = (value, SchoolFigure.Status.OK)
+        if "pupils" in row and row["pupils"]:
+            result[Variable.PUPILS] = (float(parse(row, "pupils", values.count)), SchoolFigure.Status.OK)
+        return result
+
+
+def kind_pattern(kind):
+    return {Kind.ECOLE_PRIMAIRE: "ecoles", Kind.COLLEGE: "colleges", Kind.LYCEE: "lycees"}[kind]
+
+
+IPS_ECOLES = IpsSource(
+    "ips-ecoles",
+    "Indice de position sociale des écoles",
+    "fr-en-ips-ecoles-ap2022",
+    Kind.ECOLE_PRIMAIRE,
+    {"ips": ("IPS",)},
+)
+IPS_COLLEGES = IpsSource(
+    "ips-colleges",
+    "Indice de position sociale des collèges",
+    "fr-en-ips-colleges-ap2023",
+    Kind.COLLEGE,
+    {"ips": ("IPS",), "ips_std": ("Ecart-type de l'IPS", "ecart_type_de_l_ips"), "pupils": ("Effectifs",)},
+)
+IPS_LYCEES = IpsSource(
+    "ips-lycees",
+    "Indice de position sociale des lycées",
+    "fr-en-ips-lycees-ap2022",
+    Kind.LYCEE,
+    {
+        "ips": ("ips_ensemble_gt_pro", "ips_etab", "IPS Ensemble GT-PRO", "IPS établissement"),
+        "ips_gt": ("ips_voie_gt", "IPS voie GT"),
+        "ips_pro": ("ips_voie_pro", "IPS voie PRO"),
+    },
+)

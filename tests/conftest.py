@@ -1,0 +1,54 @@
+"""Test set-up shared by every test.
+
+The test database (SQLite in memory, or PostgreSQL with DATABASE_URL) is created once per session and filled
+with the real national reference geography and the real open-data extracts of ../shared/opendata: tests assert
+figures computed from the official files. Each test then runs in a transaction rolled back at its end.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from edhub.opendata.importing import run_import
+from edhub.opendata.sources import SOURCES
+from edhub.territories.geography import load_geography
+
+OPENDATA = Path(os.environ.get("EDHUB_SHARED_OPENDATA", settings.BASE_DIR.parent / "shared" / "opendata"))
+
+# The real extracts, imported once per session in this order (directory first).
+REAL_FILES = {
+    "annuaire": "fr-en-annuaire-education_094.csv",
+    "geoloc": "fr-en-adresse-et-geolocalisation-colleges.csv",
+    "ips-ecoles": "fr-en-ips_ecoles_2021-2022.csv",
+    "effectifs-ecoles": "fr-en-ecoles-effectifs-nb_classes_035.csv",
+    "arcep-communes": "arcep-communes-rurales-2018.csv",
+    "arcep-debit": "arcep-mci-commune-debit-2019.csv",
+}
+
+
+def pytest_configure(config):
+    missing = [name for name in REAL_FILES.values() if not (OPENDATA / name).is_file()]
+    if missing:
+        raise pytest.UsageError(f"Real open-data extracts missing in {OPENDATA}: {missing}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_geography(progress=False)
+        for slug, name in REAL_FILES.items():
+            run_import(SOURCES[slug], OPENDATA / name)
+
+
+@pytest.fixture
+def opendata():
+    """The folder of real open-data extracts."""
+    return OPENDATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var(tmp_path, settings):
+    """Caches and reports written by a test go to its own temporary folder."""
+    settings.OPENDATA_CACHE_DIR = tmp_path / "opendata"
