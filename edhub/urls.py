@@ -1,6 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+
+from edhub.api import views as api_views
+from edhub.api.v1 import api
 
 urlpatterns = [
+    path("", include("edhub.www.home.urls")),
+    path("recherche/", include("edhub.www.search.urls")),
+    path("territoires/", include("edhub.www.territories.urls")),
+    path("ecoles/", include("edhub.www.schools.urls")),
+    path("api/v1/", api_views.index, name="api-index"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/.*$", api_views.not_found),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "edhub.www.errors.server_error"

@@ -98,7 +98,8 @@ def fetch(source, cache_dir, *, url=None, retries=3, backoff=2.0, timeout=30, pr
             time.sleep(backoff * 2 ** (attempt - 1))
     else:
         raise FetchError(
-            f"Impossible de télécharger « {source.title} » depuis {host} après {retries} essais ({_reason(last_error)}). "
+            f"Impossible de télécharger « {source.title} » depuis {host} après {retries} essais "
+            f"({_reason(last_error)}). "
             f"Pas de connexion Internet ? Téléchargez le fichier depuis {source.dataset_url} puis lancez "
             f"« edhub fetch --from DOSSIER {source.slug} » ou « edhub import {source.slug} FICHIER »."
         )

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         if outcome.skipped:
             run = outcome.skipped_by
             self.stdout.write(
-                f"{source.title} : « {path.name} » déjà importé (import n° {run.pk}, empreinte identique) — rien à faire."
+                f"{source.title} : « {path.name} » déjà importé (import n° {run.pk}, même empreinte SHA-256) : "
+                "rien à faire."
             )
             return
         run = outcome.run
