@@ -77,6 +77,8 @@ def fetch(source, cache_dir, *, url=None, retries=3, backoff=2.0, timeout=30, pr
                 done = partial.stat().st_size if resumed else 0
                 length = response.headers.get("Content-Length")
                 total = done + int(length) if length else None
+                # A cut connection must keep what arrived: the size is checked here, not by urllib3.
+                response.raw.enforce_content_length = False
                 with (
                     open(partial, mode) as handle,
                     tqdm(
@@ -86,6 +88,8 @@ def fetch(source, cache_dir, *, url=None, retries=3, backoff=2.0, timeout=30, pr
                     for block in response.iter_content(CHUNK):
                         handle.write(block)
                         bar.update(len(block))
+                if total is not None and partial.stat().st_size < total:
+                    raise FetchError(f"téléchargement interrompu à {partial.stat().st_size} octets sur {total}")
                 etag = response.headers.get("ETag", "")
             break
         except FetchError as error:

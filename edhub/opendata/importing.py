@@ -70,12 +70,32 @@ def run_import(source, path, *, force=False, progress=None) -> Outcome:
             run.finished_at = timezone.now()
             run.save()
     except RefusedFile as refusal:
+        other = guess_source(path, exclude=source.slug)
+        if other is not None:
+            refusal = RefusedFile(
+                f"{refusal} Ce fichier ressemble plutôt à « {other.title} » : edhub import {other.slug} {path.name}"
+            )
         _close(run, ImportRun.Status.REFUSED, str(refusal))
-        raise
+        raise refusal from None
     except Exception as error:
         _close(run, ImportRun.Status.FAILED, f"{type(error).__name__}: {error}")
         raise
     return Outcome(run=run)
+
+
+def guess_source(path, exclude=None):
+    """The registered source whose header this file has, if any."""
+    from edhub.opendata.sources import SOURCES
+
+    for slug, candidate in SOURCES.items():
+        if slug == exclude:
+            continue
+        try:
+            open_table(path, candidate.schema)
+        except RefusedFile:
+            continue
+        return candidate
+    return None
 
 
 def _close(run, status, message):

@@ -28,4 +28,16 @@ class CommuneResolver:
             for pk, name, departement in rows:
                 key = (departement, name)
                 self._names[key] = None if key in self._names else pk
+            # Former communes (déléguées, associées) are still named in files: they lead to today's commune.
+            for pk, name, departement in TerritoryAlias.objects.exclude(name="").values_list(
+                "territory_id", "name", "territory__departement__search_name"
+            ):
+                self._names.setdefault((departement, fold(name)), pk)
         return self._names.get((fold(departement_name), fold(commune_name)))
+
+
+def unknown_commune_reason(code):
+    """Why a commune code does not resolve, in words a user can act on."""
+    if code[:3] in ("975", "977", "978") or code.startswith("98"):
+        return "commune d'une collectivité d'outre-mer, hors du référentiel des académies (non couverte)"
+    return "code commune inconnu du Code officiel géographique (ni actuel, ni ancien)"

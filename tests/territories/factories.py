@@ -5,14 +5,18 @@ from tests.opendata.factories import ImportRunFactory
 
 
 class TerritoryFactory(factory.django.DjangoModelFactory):
-    """A commune by default; pass `level` and the enclosing links for other levels."""
+    """A commune by default; pass `level` and the enclosing links for other levels.
+
+    The test database holds the real geography: default codes ("9Y…") exist in no official file, and
+    `france=True` returns the real France when it is loaded.
+    """
 
     class Meta:
         model = Territory
         django_get_or_create = ("level", "code")
 
     level = Level.COMMUNE
-    code = factory.Sequence(lambda n: f"{10000 + n:05d}")
+    code = factory.Sequence(lambda n: f"9Y{n:03d}")
     name = factory.Faker("city", locale="fr_FR")
     population = factory.Faker("random_int", min=100, max=50_000)
     area_km2 = factory.Faker("pyfloat", min_value=1, max_value=100, right_digits=2)

@@ -6,7 +6,7 @@ from edhub.opendata.sources.base import Rejected, Source, file_date, parse
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.models import School, State
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
+from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
 
 FRANCE_LATITUDE = (-22.0, 52.0)  # from La Réunion / Mayotte to Dunkerque
 FRANCE_LONGITUDE = (-62.0, 56.0)  # from the Antilles to La Réunion
@@ -81,7 +81,7 @@ class AnnuaireSource(Source):
         commune_code = parse(row, "commune", values.commune_code)
         commune_id = communes.resolve(commune_code)
         if commune_id is None:
-            raise Rejected("commune", commune_code, "code commune inconnu du Code officiel géographique")
+            raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
         latitude = parse(row, "latitude", values.coordinate, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1])
         longitude = parse(row, "longitude", values.coordinate, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1])
         if latitude is None and row.get("position"):

@@ -9,7 +9,7 @@ from edhub.opendata.figures import upsert_figures
 from edhub.opendata.reader import Schema
 from edhub.opendata.sources.base import Rejected, Source, file_date, parse
 from edhub.territories.models import TerritoryFigure
-from edhub.territories.resolver import CommuneResolver
+from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
 
 # Premises eligible to at least N Mbit/s (wired), cumulative.
 SPEED_VARIABLES = ("locaux_ge_3", "locaux_ge_8", "locaux_ge_30", "locaux_ge_100", "locaux_ge_1000")
@@ -34,7 +34,7 @@ class CommuneFiguresSource(Source):
                     raise Rejected("commune", code, f"commune en double : déjà présente ligne {seen[code]}")
                 territory_id = communes.resolve(code)
                 if territory_id is None:
-                    raise Rejected("commune", code, "code commune inconnu du Code officiel géographique")
+                    raise Rejected("commune", code, unknown_commune_reason(code))
                 period, figures = self.figures(row, table)
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)

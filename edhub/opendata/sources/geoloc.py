@@ -6,7 +6,7 @@ from edhub.opendata.sources.annuaire import FRANCE_LATITUDE, FRANCE_LONGITUDE
 from edhub.opendata.sources.base import Rejected, Source, file_date, parse
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
+from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
 
 DATASET = "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"
 
@@ -55,7 +55,7 @@ class GeolocSource(Source):
                 commune_code = parse(row, "commune", values.commune_code)
                 commune_id = communes.resolve(commune_code)
                 if commune_id is None:
-                    raise Rejected("commune", commune_code, "code commune inconnu du Code officiel géographique")
+                    raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
                 try:
                     sector = sector_of(row["sector"])
                 except ValueError as error:

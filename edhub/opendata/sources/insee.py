@@ -7,7 +7,7 @@ from edhub.opendata import values
 from edhub.opendata.reader import Schema
 from edhub.opendata.sources.base import Rejected, Source, parse
 from edhub.territories.models import DENSITY_LABELS, Level, Territory
-from edhub.territories.resolver import CommuneResolver
+from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
 
 
 class InseeDensiteSource(Source):
@@ -35,7 +35,7 @@ class InseeDensiteSource(Source):
                     raise Rejected("commune", code, f"commune en double : déjà présente ligne {seen[code]}")
                 territory_id = communes.resolve(code)
                 if territory_id is None:
-                    raise Rejected("commune", code, "code commune inconnu du Code officiel géographique")
+                    raise Rejected("commune", code, unknown_commune_reason(code))
                 level = parse(row, "level", values.count)
                 if level not in DENSITY_LABELS:
                     raise Rejected("level", row["level"], "niveau de densité attendu : entier de 1 à 7")

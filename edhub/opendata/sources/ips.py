@@ -6,7 +6,7 @@ from edhub.opendata.sources.base import Rejected, Source, parse
 from edhub.schools.classify import kind_of, sector_of
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
+from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
 
 IPS_RANGE = (30.0, 200.0)
 LYCEE_KINDS = {"LEGT": Kind.LYCEE_GT, "LGT": Kind.LYCEE_GT, "LP": Kind.LYCEE_PRO, "LPO": Kind.LYCEE_POLYVALENT}
@@ -52,7 +52,7 @@ class IpsSource(Source):
                 commune_code = parse(row, "commune", values.commune_code)
                 commune_id = communes.resolve(commune_code)
                 if commune_id is None:
-                    raise Rejected("commune", commune_code, "code commune inconnu du Code officiel géographique")
+                    raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
                 figures = self.figures(row)
                 try:
                     sector = sector_of(row.get("sector", ""))

@@ -1,0 +1,45 @@
+import pytest
+
+from edhub.opendata.importing import run_import
+from edhub.opendata.models import ImportRun
+from edhub.opendata.sources import SOURCES
+from edhub.schools.models import SchoolFigure, Variable
+
+pytestmark = pytest.mark.django_db
+EFFECTIFS = "fr-en-ecoles-effectifs-nb_classes_035.csv"
+
+
+def test_pupil_counts_of_ille_et_vilaine_join_on_uai_for_four_rentrees():
+    run = ImportRun.objects.succeeded().get(source="effectifs-ecoles")
+    assert (run.rows_read, run.rows_rejected) == (2704, 0)
+    assert run.vintage == "2019-2020, 2020-2021, 2021-2022, 2022-2023"
+    pupils = SchoolFigure.objects.filter(variable=Variable.PUPILS, school__commune__departement__code="35")
+    assert {r: pupils.filter(rentree=r).count() for r in (2019, 2020, 2021, 2022)} == {
+        2019: 677,
+        2020: 676,
+        2021: 676,
+        2022: 675,
+    }
+    acigne = SchoolFigure.objects.filter(school_id="0350103X", rentree=2022)
+    assert {f.variable: f.value for f in acigne if f.variable in (Variable.PUPILS, Variable.CLASSES)} == {
+        Variable.PUPILS: 289.0,
+        Variable.CLASSES: 12.0,
+    }
+
+
+def test_schools_only_in_this_file_get_their_commune_from_its_name():
+    school = SchoolFigure.objects.filter(school_id="0351981N").first().school
+    assert school.commune.code == "35001"  # Acigné
+    assert school.name == "ECOLE MATERNELLE PUBLIQUE LE CHAT PERCHE"
+
+
+def test_inconsistent_totals_are_rejected(variant):
+    def edit(lines):
+        cells = lines[1].split(";")
+        cells[12] = "999"  # Nombre total d'élèves no longer the sum of the levels
+        return [lines[0], ";".join(cells), lines[2]]
+
+    run = run_import(SOURCES["effectifs-ecoles"], variant(EFFECTIFS, edit, suffix="eff.csv")).run
+    assert [(r["line"], r["column"], r["value"], r["reason"]) for r in run.rejections] == [
+        (2, "Nombre total d'élèves", "999", "total incohérent : la somme des niveaux fait 289"),
+    ]
