@@ -1,8 +1,16 @@
 """Upsert of yearly figures (school or territory), counting created, changed and unchanged values."""
 
+from django.db import connection
+
+BATCH = 5000
+
 
 def upsert_figures(model, owner_field, period_field, figures, run):
-    """`figures`: {(owner_id, variable, period): {field: value}} -> (created, updated, unchanged)."""
+    """`figures`: {(owner_id, variable, period): {field: value}} -> (created, updated, unchanged).
+
+    Only new or changed values are written, in batches of one INSERT … ON CONFLICT DO UPDATE (SQLite and
+    PostgreSQL): importing hundreds of thousands of figures must not build as many model instances.
+    """
     if not figures:
         return 0, 0, 0
     value_fields = sorted(next(iter(figures.values())))
@@ -15,7 +23,7 @@ def upsert_figures(model, owner_field, period_field, figures, run):
         )
     }
     created = updated = unchanged = 0
-    to_write = []
+    rows = []
     for (owner, variable, period), values in figures.items():
         before = existing.get((owner, variable, period))
         if before == values:
@@ -25,14 +33,23 @@ def upsert_figures(model, owner_field, period_field, figures, run):
             created += 1
         else:
             updated += 1
-        to_write.append(
-            model(**{f"{owner_field}_id": owner, "variable": variable, period_field: period, "run": run, **values})
-        )
-    model.objects.bulk_create(
-        to_write,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=[owner_field, "variable", period_field],
-        update_fields=[*value_fields, "run"],
-    )
+        rows.append((owner, variable, period, *(values[f] for f in value_fields), run.pk))
+    _write(model, owner_field, period_field, value_fields, rows)
     return created, updated, unchanged
+
+
+def _write(model, owner_field, period_field, value_fields, rows):
+    meta = model._meta
+    columns = [meta.get_field(owner_field).column, "variable", meta.get_field(period_field).column]
+    columns += [meta.get_field(f).column for f in value_fields] + [meta.get_field("run").column]
+    key = columns[:3]
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns[3:])
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(map(quote, key))}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])

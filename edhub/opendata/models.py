@@ -25,7 +25,7 @@ class ImportRun(models.Model):
     source = models.CharField(max_length=40, db_index=True)
     file_name = models.CharField("fichier", max_length=255)
     checksum = models.CharField("empreinte SHA-256", max_length=64, db_index=True)
-    vintage = models.CharField("millésime", max_length=40, blank=True)
+    vintage = models.CharField("millésime", max_length=100, blank=True)
     started_at = models.DateTimeField("début", auto_now_add=True)
     finished_at = models.DateTimeField("fin", null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)

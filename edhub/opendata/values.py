@@ -98,3 +98,13 @@ def coordinate(text: str, low: float, high: float) -> float | None:
     if not low <= value <= high:
         raise ValueError(f"coordonnée hors bornes ({low} à {high})")
     return value
+
+
+def school_years(rentrees) -> str:
+    """The vintage of a file covering several rentrées: {2019, 2022} -> '2019-2020 à 2022-2023'."""
+    years = sorted(rentrees)
+    if not years:
+        return ""
+    if len(years) == 1:
+        return f"{years[0]}-{years[0] + 1}"
+    return f"{years[0]}-{years[0] + 1} à {years[-1]}-{years[-1] + 1}"

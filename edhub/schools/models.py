@@ -87,7 +87,7 @@ class School(models.Model):
     rpi_concentrated = models.BooleanField("RPI concentré", default=False)
     rpi_dispersed = models.BooleanField("RPI dispersé", default=False)
     email = models.CharField("courriel", max_length=120, blank=True)
-    phone = models.CharField("téléphone", max_length=20, blank=True)
+    phone = models.CharField("téléphone", max_length=40, blank=True)
     website = models.CharField("site web", max_length=250, blank=True)
     opened_on = models.DateField("date d'ouverture", null=True, blank=True)
     # Provenance of the identity fields above: the last import that wrote them.

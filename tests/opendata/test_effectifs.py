@@ -12,7 +12,7 @@ EFFECTIFS = "fr-en-ecoles-effectifs-nb_classes_035.csv"
 def test_pupil_counts_of_ille_et_vilaine_join_on_uai_for_four_rentrees():
     run = ImportRun.objects.succeeded().get(source="effectifs-ecoles")
     assert (run.rows_read, run.rows_rejected) == (2704, 0)
-    assert run.vintage == "2019-2020, 2020-2021, 2021-2022, 2022-2023"
+    assert run.vintage == "2019-2020 à 2022-2023"
     pupils = SchoolFigure.objects.filter(variable=Variable.PUPILS, school__commune__departement__code="35")
     assert {r: pupils.filter(rentree=r).count() for r in (2019, 2020, 2021, 2022)} == {
         2019: 677,

@@ -79,7 +79,7 @@ class EffectifsEcolesSource(Source):
                 if count is not None:
                     writer.figure(uai, COUNT_COLUMNS[name], rentree, float(count), SchoolFigure.Status.OK)
         writer.save()
-        context.run.vintage = ", ".join(f"{r}-{r + 1}" for r in sorted(rentrees))
+        context.run.vintage = values.school_years(rentrees)
 
     def identity(self, row, communes):
         """What this file tells of a school nobody described yet (it has no INSEE code: commune found by name)."""

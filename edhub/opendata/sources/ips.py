@@ -77,7 +77,7 @@ class IpsSource(Source):
             for variable, (value, status) in figures.items():
                 writer.figure(uai, variable, rentree, value, status)
         writer.save()
-        context.run.vintage = ", ".join(f"{r}-{r + 1}" for r in sorted(rentrees))
+        context.run.vintage = values.school_years(rentrees)
 
     def figures(self, row):
         """{variable: (value, status)} for the IPS columns present in the row."""
