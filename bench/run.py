@@ -1,0 +1,339 @@
+"""edhub benchmarks on the real open-data files: each figure is printed against its target.
+
+Run with `make bench` (or `.venv/bin/python bench/run.py --only api`). Every run works in a fresh temporary
+folder given to the commands as EDHUB_VAR_DIR, so the developer's database is never touched. Commands run as
+subprocesses, exactly as a user types them; the API is served by gunicorn as `make serve` does.
+Exit status: 1 if a target is missed or a step fails, 0 otherwise.
+"""
+
+import argparse
+import csv
+import math
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+OPENDATA = ROOT.parent / "shared" / "opendata"
+GNU_TIME = Path("/usr/bin/time")
+
+IPS = ("ips-ecoles", "fr-en-ips_ecoles_2021-2022.csv")
+ARCEP = ("arcep-communes", "arcep-communes-rurales-2018.csv")
+ANNUAIRE = ("annuaire", "fr-en-annuaire-education_094.csv")
+GEOLOC = ("geoloc", "fr-en-adresse-et-geolocalisation-colleges.csv")
+
+SETUP_TARGET, SETUP_AGAIN_TARGET, IMPORT_TARGET, API_P95_TARGET = 60.0, 5.0, 10.0, 50.0
+CLIENTS, REQUESTS_PER_CLIENT = 20, 50
+SERVER_START_TIMEOUT = 60.0
+
+TERRITORY_URLS = [
+    "/api/v1/territories/commune/94028",
+    "/api/v1/territories/departement/94",
+    "/api/v1/territories/academie/24",
+    "/api/v1/territories/region_academique/11",
+    "/api/v1/territories/france/FR",
+]
+SCHOOL_LIST_URLS = [
+    "/api/v1/schools?territory=departement:94&page=2",
+    "/api/v1/schools?territory=commune:94028",
+]
+SCHOOL_DETAIL_UAIS = ["0940176F"]  # + a few collèges read from the geolocation file
+COLLEGES = 4
+
+NAME_WIDTH = 46
+
+
+class Bench:
+    """One benchmark run: the scratch folder, the environment of the commands, the verdicts so far."""
+
+    def __init__(self, var_dir):
+        self.var_dir = var_dir
+        self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EDHUB_OPENDATA_DIR", "DEBUG")}
+        self.env["EDHUB_VAR_DIR"] = str(var_dir)
+        self.env["PYTHONUNBUFFERED"] = "1"
+        self.missed = False
+        self.set_up = False
+
+    # -- output ------------------------------------------------------------------------------------------------
+
+    def check(self, name, value, target, unit="s", note=""):
+        """Print one figure against its (upper bound) target."""
+        ok = value <= target
+        self.missed |= not ok
+        verdict = "OK" if ok else "MISSED"
+        self.line(name, f"{_fmt(value, unit):>9}   target ≤ {_fmt(target, unit):<8} {verdict:<6}  {note}")
+
+    def info(self, name, value, unit="s", note=""):
+        """Print a figure that has no target."""
+        self.line(name, f"{_fmt(value, unit):>9}   {'(no target)':<26}{note}")
+
+    def fail(self, name, text):
+        self.missed = True
+        self.line(name, f"FAILED: {text}")
+
+    def line(self, name, text):
+        print(f"{name:<{NAME_WIDTH}} {text}".rstrip(), flush=True)
+
+    # -- commands ----------------------------------------------------------------------------------------------
+
+    def edhub(self, *args):
+        """Run `edhub ARGS` in the scratch environment: (seconds, peak RSS in MB, output). Raises on error."""
+        rss_file = self.var_dir / "rss.txt"
+        command = [str(BIN / "edhub"), *args]
+        if GNU_TIME.exists():
+            command = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *command]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        output = done.stdout + done.stderr
+        if done.returncode != 0:
+            raise StepFailed(f"`edhub {' '.join(args)}` exited with {done.returncode}:\n{_tail(output)}")
+        if GNU_TIME.exists():
+            rss_mb = int(rss_file.read_text().split()[-1]) / 1024
+        else:  # the largest child so far, not only this one: an upper bound
+            rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return seconds, rss_mb, output
+
+    def ensure_setup(self):
+        if not self.set_up:
+            print("… preparing the scratch database: edhub setup")
+            self.edhub("setup")
+            self.set_up = True
+
+    def ensure_imported(self, source):
+        slug, filename = source
+        self.edhub("import", slug, str(OPENDATA / filename))  # skipped by checksum when already there
+
+
+class StepFailed(Exception):
+    pass
+
+
+# -- 1. setup ----------------------------------------------------------------------------------------------------
+
+
+def bench_setup(bench):
+    seconds, rss, _ = bench.edhub("setup")
+    bench.set_up = True
+    bench.check("setup (national geography, fresh)", seconds, SETUP_TARGET, note=f"peak RSS {rss:.0f} MB")
+    seconds, _, output = bench.edhub("setup")
+    bench.check("setup (again, same database)", seconds, SETUP_AGAIN_TARGET)
+    if "déjà à jour" not in output:
+        bench.fail("setup (again, same database)", "the geography was loaded again instead of being skipped")
+
+
+# -- 2. imports --------------------------------------------------------------------------------------------------
+
+
+def bench_imports(bench):
+    bench.ensure_setup()
+    for source, label in ((IPS, "32k écoles"), (ARCEP, "35k communes")):
+        slug, filename = source
+        args = ("import", slug, str(OPENDATA / filename))
+        seconds, rss, _ = bench.edhub(*args)
+        bench.check(f"import {slug} ({label})", seconds, IMPORT_TARGET, note=f"peak RSS {rss:.0f} MB")
+        seconds, rss, output = bench.edhub(*args)
+        skipped = "skipped by checksum" if "déjà importé" in output else "NOT skipped: imported again"
+        bench.info("  same file again", seconds, note=f"{skipped}, peak RSS {rss:.0f} MB")
+        seconds, rss, _ = bench.edhub(*args, "--force")
+        bench.info("  same file again, --force", seconds, note=f"peak RSS {rss:.0f} MB")
+
+
+# -- 3. API ------------------------------------------------------------------------------------------------------
+
+
+def bench_api(bench):
+    bench.ensure_setup()
+    print("… preparing the scratch database: imports (IPS, Arcep, annuaire 094, géolocalisation des collèges)")
+    for source in (IPS, ARCEP, ANNUAIRE, GEOLOC):
+        bench.ensure_imported(source)
+    families = {
+        "territory": TERRITORY_URLS,
+        "school list": SCHOOL_LIST_URLS,
+        "school detail": [f"/api/v1/schools/{uai}" for uai in SCHOOL_DETAIL_UAIS + college_uais(COLLEGES)],
+    }
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = bench.var_dir / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "edhub.wsgi", "--bind", f"127.0.0.1:{port}"]
+            + ["--workers", "3", "--threads", "4", "--log-level", "warning"],
+            cwd=ROOT,
+            env=bench.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(server, base, log_path)
+        available = {}
+        for family, paths in families.items():
+            statuses = [status for _, _, status, _ in _load([(family, base + path) for path in paths], 1, len(paths))]
+            # An endpoint not written yet answers 404 for every URL of its family.
+            if all(status == 404 for status in statuses):
+                bench.line(f"API {family}", "not available yet (404)")
+            else:
+                available[family] = paths
+        if not available:
+            return
+        urls = [(family, base + path) for family, paths in available.items() for path in paths]
+        _load(urls, CLIENTS, 5)  # warm-up: every worker opens its database connection and imports its code
+        alone = _load(urls, 1, 10 * len(urls))  # one client: the time a request costs without queueing
+        start = time.perf_counter()
+        results = _load(urls, CLIENTS, REQUESTS_PER_CLIENT)
+        wall = time.perf_counter() - start
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    solo = ", ".join(f"{family} {_percentile(_ms(alone, family), 50):.0f} ms" for family in available)
+    print(f"… API, one client alone, p50: {solo}")
+    print(f"… API under load: {len(results)} requests from {CLIENTS} clients, {len(results) / wall:.0f} requests/s")
+    for family in [*available, "overall"]:
+        rows = [r for r in results if family in (r[0], "overall")]
+        name = f"API {family} p95"
+        errors = sorted({f"{status} {url}" for _, url, status, _ in rows if status != 200})
+        if errors:
+            bench.fail(name, "non-200 answers: " + "; ".join(errors[:5]))
+            continue
+        times = _ms(rows)
+        p50, p95, worst = _percentile(times, 50), _percentile(times, 95), times[-1]
+        note = f"p50 {p50:.0f} ms, max {worst:.0f} ms, n={len(rows)}, all 200"
+        bench.check(name, p95, API_P95_TARGET, unit="ms", note=note)
+
+
+def college_uais(count):
+    """A few open collèges of metropolitan France, spread over the geolocation file."""
+    with open(OPENDATA / GEOLOC[1], encoding="utf-8-sig", newline="") as handle:
+        uais = [
+            row["numero_uai"]
+            for row in csv.DictReader(handle, delimiter=";")
+            if row["etat_etablissement_libe"] == "OUVERT" and not row["code_commune"].startswith(("97", "98"))
+        ]
+    step = len(uais) // (count + 1)
+    return [uais[step * (i + 1)] for i in range(count)]
+
+
+def _load(urls, clients, per_client):
+    """`clients` threads, each with its own session, each doing `per_client` GETs over `urls`, all starting
+    together. Returns (family, url, status, seconds) for every request."""
+    results = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients)
+
+    def client(index):
+        session = _session()
+        mine = []
+        barrier.wait()
+        for i in range(per_client):
+            family, url = urls[(index + i) % len(urls)]
+            start = time.perf_counter()
+            try:
+                status = session.get(url, timeout=30).status_code
+            except requests.RequestException as error:
+                status = type(error).__name__
+            mine.append((family, url, status, time.perf_counter() - start))
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _session():
+    session = requests.Session()
+    session.trust_env = False  # loopback only: never through a proxy from the environment
+    return session
+
+
+def _wait_until_up(server, base, log_path):
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise StepFailed(f"gunicorn exited with {server.returncode}:\n{_tail(log_path.read_text())}")
+        try:
+            if _session().get(base + "/api/v1/", timeout=2).status_code < 500:
+                return
+        except requests.RequestException:  # not listening yet, or still booting
+            pass
+        time.sleep(0.2)
+    raise StepFailed(f"gunicorn did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{_tail(log_path.read_text())}")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _ms(results, family="overall"):
+    """The sorted durations, in milliseconds, of the requests of one family (or of all of them)."""
+    return sorted(seconds * 1000 for kind, _, _, seconds in results if family in (kind, "overall"))
+
+
+def _percentile(sorted_values, p):
+    """Nearest-rank percentile of an already sorted list."""
+    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+def _fmt(value, unit):
+    return f"{value:.1f} {unit}" if unit == "s" else f"{value:.0f} {unit}"
+
+
+def _tail(text, lines=15):
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+BENCHMARKS = {"setup": bench_setup, "imports": bench_imports, "api": bench_api}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="Run only this benchmark (repeatable).")
+    options = parser.parse_args()
+    missing = [f for _, f in (IPS, ARCEP, ANNUAIRE, GEOLOC) if not (OPENDATA / f).is_file()]
+    if missing:
+        sys.exit(f"Missing open-data files in {OPENDATA}: {', '.join(missing)}")
+    var_dir = Path(tempfile.mkdtemp(prefix="edhub-bench-"))
+    bench = Bench(var_dir)
+    print(f"edhub benchmarks — data {OPENDATA}, scratch folder {var_dir}")
+    # Other work on the machine slows every figure down: say how busy it was.
+    print(f"… {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    try:
+        for name, function in BENCHMARKS.items():
+            if options.only and name not in options.only:
+                continue
+            try:
+                function(bench)
+            except StepFailed as error:
+                bench.fail(name, str(error))
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    print("All targets met." if not bench.missed else "Some targets missed (see above).")
+    return 1 if bench.missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
