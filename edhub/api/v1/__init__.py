@@ -1,0 +1,45 @@
+"""The read API v1: territories, schools and sources, documented by the OpenAPI document it serves."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from edhub.api.v1 import schools, sources, territories
+from edhub.api.v1.cache import cache_responses
+
+api = NinjaAPI(
+    title="edhub API",
+    version="1",
+    urls_namespace="api-v1",
+    description=(
+        "API en lecture seule de l'Education Data Hub : territoires (de la commune à la France), écoles et "
+        "établissements, données chargées et leur provenance. Réponses en JSON ; la liste des écoles existe aussi "
+        "en CSV (`format=csv`). Les listes sont paginées (`page`, `page_size`). Un paramètre invalide renvoie 400, "
+        'une ressource inconnue 404, toujours avec un objet JSON `{"detail": …}`.'
+    ),
+)
+api.add_decorator(cache_responses, mode="view")
+api.add_router("/territories", territories.router)
+api.add_router("/schools", schools.router)
+api.add_router("/sources", sources.router)
+
+
+# Operations group their query parameters in one schema argument of this name: clients see flat parameters.
+GROUPED_PARAMETERS = "filters"
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    """Invalid parameters are the client's error: 400, each error located by its parameter name."""
+    errors = []
+    for error in exc.errors:
+        location = list(error["loc"])
+        if location[1:2] == [GROUPED_PARAMETERS]:
+            del location[1]
+        errors.append({**error, "loc": location})
+    return api.create_response(request, {"detail": errors}, status=400)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "Ressource inconnue."}, status=404)

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+
+def branding(request):
+    """Service identity and the brand switch: the State brand block is shown only when STATE_BRAND is true."""
+    return {
+        "SITE_CONFIG": {
+            "site_title": "edhub",
+            "site_tagline": "Education Data Hub — le numérique éducatif, territoire par territoire",
+            "STATE_BRAND": settings.EDHUB_STATE_BRAND,
+            "OPERATOR": settings.EDHUB_OPERATOR,
+        }
+    }

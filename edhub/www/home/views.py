@@ -1,0 +1,64 @@
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import render
+
+from edhub.schools.models import Kind, SchoolFigure, Variable
+from edhub.territories.models import Level, Territory, TerritoryFigure
+from edhub.www.provenance import describe_run, latest_runs, registry, source_info
+from edhub.www.territories.queries import counted_schools
+
+COUNTED_LEVELS = (
+    Level.REGION_ACADEMIQUE,
+    Level.ACADEMIE,
+    Level.REGION,
+    Level.DEPARTEMENT,
+    Level.EPCI,
+    Level.COMMUNE,
+    Level.ARRONDISSEMENT,
+)
+
+
+def _has_figure(variable):
+    return Exists(SchoolFigure.objects.filter(school=OuterRef("pk"), variable=variable, value__isnull=False))
+
+
+def home(request):
+    """What is loaded: sources and vintages, territories per level, schools per kind, coverage of the figures."""
+    runs = latest_runs()
+    sources = [{**describe_run(run), "run": run} for run in runs.values()]
+    not_loaded = [source_info(slug) for slug in registry() if slug not in runs]
+
+    per_level = dict(Territory.objects.current().values_list("level").annotate(n=Count("id")).order_by())
+    levels = [{"label": Level(level).label, "count": per_level.get(level, 0)} for level in COUNTED_LEVELS]
+
+    per_kind = dict(counted_schools().values_list("kind").annotate(n=Count("uai")).order_by())
+    kinds = [{"label": label, "count": per_kind[kind]} for kind, label in Kind.choices if per_kind.get(kind)]
+    coverage = counted_schools().aggregate(
+        total=Count("uai"),
+        located=Count("uai", filter=Q(latitude__isnull=False, longitude__isnull=False)),
+        with_ips=Count("uai", filter=_has_figure(Variable.IPS)),
+        with_pupils=Count("uai", filter=_has_figure(Variable.PUPILS)),
+    )
+
+    missing = []
+    if not per_level.get(Level.COMMUNE):
+        missing.append(("Référentiel géographique (communes, EPCI, départements, académies)", "edhub setup"))
+    if not coverage["total"]:
+        missing.append(("Répertoire des écoles et établissements", "edhub fetch && edhub import"))
+    elif not coverage["with_pupils"] and not coverage["with_ips"]:
+        missing.append(("Effectifs et indices de position sociale (IPS) des écoles", "edhub fetch && edhub import"))
+    if per_level.get(Level.COMMUNE) and not TerritoryFigure.objects.exists():
+        missing.append(("Données de connectivité des communes (Arcep)", "edhub fetch && edhub import"))
+
+    return render(
+        request,
+        "home/home.html",
+        {
+            "active_nav": "home",
+            "sources": sources,
+            "not_loaded": not_loaded,
+            "levels": levels,
+            "kinds": kinds,
+            "coverage": coverage,
+            "missing": missing,
+        },
+    )

@@ -1,0 +1,169 @@
+"""The key figures of a territory page: each with its value, coverage and provenance (source and vintage)."""
+
+from django.core.cache import cache
+
+from edhub.opendata.models import ImportRun
+from edhub.territories.models import Level
+from edhub.www.provenance import describe_run, geography_run
+from edhub.www.templatetags.edhub import NOT_COMMUNICATED, fr_count, fr_decimal, fr_int, fr_percent
+from edhub.www.territories import queries
+
+CACHE_SECONDS = 24 * 3600
+# Territory figures from open data (Arcep), in display order: label, and the variable a share is computed against.
+TERRITORY_VARIABLES = {
+    "locaux": ("Locaux (logements et établissements)", None),
+    "locaux_ge_3": ("Locaux éligibles à 3 Mbit/s ou plus", "locaux"),
+    "locaux_ge_8": ("Locaux éligibles à 8 Mbit/s ou plus", "locaux"),
+    "locaux_ge_30": ("Locaux éligibles à 30 Mbit/s ou plus", "locaux"),
+    "locaux_ge_100": ("Locaux éligibles à 100 Mbit/s ou plus", "locaux"),
+    "locaux_ge_1000": ("Locaux éligibles à 1 Gbit/s ou plus", "locaux"),
+    "logements": ("Logements", None),
+    "etablissements": ("Établissements", None),
+}
+# Yes/no flags: shown as Oui/Non for a commune, as a number of communes above.
+FLAG_VARIABLES = {
+    "commune_rurale": "Commune rurale (Arcep)",
+    "commune_montagne": "Commune de montagne",
+    "zone_tres_dense": "Zone très dense",
+    "engagement_l33_13": "Engagement de déploiement L. 33-13",
+}
+VARIABLE_ORDER = {variable: rank for rank, variable in enumerate([*TERRITORY_VARIABLES, *FLAG_VARIABLES])}
+
+
+def figure(label, value, runs=(), coverage=""):
+    return {
+        "label": label,
+        "value": value,
+        "coverage": coverage,
+        "sources": [describe_run(run) for run in runs if run is not None],
+    }
+
+
+def key_figures(territory, runs, breakdown):
+    """The rows of the key figures table of `territory`. `runs` are the latest runs per source.
+
+    Cached until the next import: national figures aggregate hundreds of thousands of rows.
+    """
+    version = "-".join(str(run.pk) for run in runs.values())
+    return cache.get_or_set(
+        f"edhub:key-figures:{territory.pk}:{version}", lambda: _key_figures(territory, runs, breakdown), CACHE_SECONDS
+    )
+
+
+def _key_figures(territory, runs, breakdown):
+    pupils = queries.pupils_summary(territory)
+    ips = queries.ips_summary(territory)
+    communes = queries.communes_summary(territory)
+    arcep = queries.territory_figures(territory)
+    school_runs = queries.counted_schools(territory).values_list("run_id", flat=True).distinct().order_by()
+    run_ids = {row["run_id"] for row in (pupils, ips, *arcep) if row} | {territory.density_run_id, *school_runs}
+    by_id = ImportRun.objects.defer("rejections", "message").in_bulk(run_ids - {None})
+    geography = [geography_run(runs)]
+
+    rows = [
+        figure("Population municipale", fr_int(territory.population), geography),
+        figure("Superficie", _unit(fr_decimal(territory.area_km2), "km²"), geography),
+    ]
+    if territory.population and territory.area_km2:
+        density = fr_int(territory.population / territory.area_km2)
+        rows.append(figure("Densité de population", _unit(density, "hab./km²"), geography))
+    if territory.density_level is not None:
+        rows.append(
+            figure(
+                "Niveau de densité (grille communale INSEE)",
+                territory.density_label + (" (estimé)" if territory.density_estimated else ""),
+                [by_id.get(territory.density_run_id)],
+                coverage="estimé : la grille communale de densité n’est pas chargée"
+                if territory.density_estimated
+                else "",
+            )
+        )
+    if communes and communes["communes"]:
+        rows.append(
+            figure(
+                "Communes rurales (grille communale INSEE)",
+                f"{fr_int(communes['rural'])} sur {fr_int(communes['communes'])}",
+                coverage=_rurality_coverage(communes),
+            )
+        )
+    rows.append(
+        figure(
+            "Écoles et établissements (hors fermés)",
+            fr_int(breakdown["total"]),
+            [by_id.get(run_id) for run_id in sorted(school_runs)],
+            coverage=f"{fr_count(breakdown['public'], 'public', 'publics')}, "
+            f"{fr_count(breakdown['prive'], 'privé', 'privés')}",
+        )
+    )
+    if pupils:
+        rows.append(
+            figure(
+                f"Élèves (rentrée {pupils['rentree']})",
+                fr_int(pupils["total"]),
+                [by_id.get(pupils["run_id"])],
+                coverage=f"{fr_count(pupils['schools'], 'établissement renseigné', 'établissements renseignés')} "
+                f"sur {fr_int(breakdown['total'])}",
+            )
+        )
+    else:
+        rows.append(figure("Élèves", NOT_COMMUNICATED, coverage="aucun effectif chargé pour ce territoire"))
+    rows.append(_ips_figure(ips, by_id))
+    rows.extend(_territory_figures(territory, arcep, by_id, communes))
+    return rows
+
+
+def _unit(value, unit):
+    return value if value == NOT_COMMUNICATED else f"{value}\u00a0{unit}"
+
+
+def _rurality_coverage(communes):
+    parts = [f"{fr_percent(communes['rural_population'] or 0, communes['total_population'])} de la population"]
+    missing = communes["communes"] - communes["with_density"]
+    if missing:
+        parts.append(f"{fr_count(missing, 'commune', 'communes')} sans niveau de densité")
+    if communes["estimated"]:
+        parts.append(fr_count(communes["estimated"], "niveau estimé", "niveaux estimés"))
+    return ", ".join(parts)
+
+
+def _ips_figure(ips, by_id):
+    if ips is None:
+        return figure(
+            "Indice de position sociale (IPS) moyen", NOT_COMMUNICATED, coverage="aucun IPS chargé pour ce territoire"
+        )
+    label = f"Indice de position sociale (IPS) moyen (rentrée {ips['rentree']})"
+    if ips["weighted_mean"] is not None:
+        coverage = (
+            "moyenne pondérée par les effectifs de "
+            f"{fr_count(ips['weighted_schools'], 'établissement', 'établissements')} "
+            f"sur {fr_int(ips['schools'])} dotés d’un IPS"
+        )
+        return figure(label, fr_decimal(ips["weighted_mean"]), [by_id.get(ips["run_id"])], coverage)
+    coverage = (
+        f"moyenne non pondérée (effectifs inconnus) de {fr_count(ips['schools'], 'établissement', 'établissements')}"
+    )
+    return figure(label, fr_decimal(ips["mean"]), [by_id.get(ips["run_id"])], coverage)
+
+
+def _territory_figures(territory, arcep, by_id, communes):
+    totals = {(row["variable"], row["period"]): row["total"] for row in arcep}
+    aggregated = territory.level not in (Level.COMMUNE, Level.ARRONDISSEMENT)
+    rows = []
+    for row in sorted(arcep, key=lambda r: VARIABLE_ORDER.get(r["variable"], len(VARIABLE_ORDER))):
+        variable, period, total = row["variable"], row["period"], row["total"]
+        label, share_of = TERRITORY_VARIABLES.get(variable, (FLAG_VARIABLES.get(variable, variable), None))
+        if variable in FLAG_VARIABLES and aggregated:
+            value = fr_count(total, "commune", "communes")
+        elif variable in FLAG_VARIABLES:
+            value = NOT_COMMUNICATED if total is None else ("Oui" if total else "Non")
+        else:
+            value = fr_int(total)
+            whole = totals.get((share_of, period))
+            if share_of and whole:
+                value = f"{value} ({fr_percent(total, whole)})"
+        coverage = ""
+        if aggregated and communes:
+            renseignees = fr_count(row["territories"], "commune renseignée", "communes renseignées")
+            coverage = f"{renseignees} sur {fr_int(communes['communes'])}"
+        rows.append(figure(f"{label} ({period})", value, [by_id.get(row["run_id"])], coverage))
+    return rows

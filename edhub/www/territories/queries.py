@@ -1,0 +1,224 @@
+"""Read-side queries on territories shared by the site and the API: lookup, children, school counts, figures.
+
+Each function runs a fixed number of queries whatever the size of the territory.
+"""
+
+from collections import Counter
+
+from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, Subquery, Sum
+
+from edhub.opendata.models import ImportRun
+from edhub.schools.models import Kind, School, SchoolFigure, Sector, State, Variable
+from edhub.territories.models import RURAL_DENSITY_LEVELS, Level, Territory, TerritoryAlias, TerritoryFigure
+
+# Which levels are listed as the children of a territory, in display order.
+CHILD_LEVELS = {
+    Level.FRANCE: (Level.REGION_ACADEMIQUE,),
+    Level.REGION_ACADEMIQUE: (Level.ACADEMIE,),
+    Level.ACADEMIE: (Level.DEPARTEMENT,),
+    Level.REGION: (Level.DEPARTEMENT,),
+    Level.DEPARTEMENT: (Level.EPCI, Level.COMMUNE),
+    Level.EPCI: (Level.COMMUNE,),
+    Level.COMMUNE: (Level.ARRONDISSEMENT,),
+    Level.ARRONDISSEMENT: (),
+}
+# Levels with a direct link on communes, EPCI and départements (see Territory.departement etc.).
+LINKED_LEVELS = (Level.REGION_ACADEMIQUE, Level.ACADEMIE, Level.REGION, Level.DEPARTEMENT, Level.EPCI)
+LEVEL_ORDER = {level: rank for rank, level in enumerate(Level.values)}
+CHAIN_DEPTH = 5  # arrondissement → commune → département → académie → région académique → France
+
+
+def parent_chain(prefix="", depth=CHAIN_DEPTH):
+    """The select_related path loading the parent chain of the territory at `prefix`."""
+    return prefix + "__".join(["parent"] * depth)
+
+
+def chain_fields(prefix="", depth=CHAIN_DEPTH):
+    """The only() fields of a parent chain: what a breadcrumb needs of each ancestor."""
+    return [
+        f"{prefix}{'parent__' * d}{name}" for d in range(1, depth + 1) for name in ("level", "code", "name", "parent")
+    ]
+
+
+def run_fields(prefix=""):
+    """The only() fields of an import run: all but the rejected rows, which may weigh megabytes."""
+    return [f"{prefix}{field.name}" for field in ImportRun._meta.concrete_fields if field.name != "rejections"]
+
+
+def parse_level(value):
+    """The Level for a URL or query value, or None."""
+    return Level(value) if value in Level.values else None
+
+
+def get_territory(level, code, *, geometry=False):
+    """The territory with this level and code, its parent chain loaded, or None.
+
+    A former commune code (merged commune) resolves to today's commune. The contour is loaded on demand.
+    """
+    if parse_level(level) is None or "\x00" in code:
+        return None
+    own = [field.name for field in Territory._meta.concrete_fields if geometry or field.name != "geometry"]
+    territories = Territory.objects.select_related(parent_chain(), "successor", "density_run").only(
+        *own, *chain_fields(), "successor__level", "successor__code", "successor__name", *run_fields("density_run__")
+    )
+    territory = territories.filter(level=level, code=code).first()
+    if territory is None and level == Level.COMMUNE:
+        alias = TerritoryAlias.objects.filter(code=code).values_list("territory_id", flat=True).first()
+        if alias is not None:
+            territory = territories.filter(pk=alias).first()
+    return territory
+
+
+def children_of(territory, level):
+    """The current territories of `level` directly inside `territory`, largest population first."""
+    children = Territory.objects.current().filter(level=level).only("level", "code", "name", "population")
+    if territory.level in LINKED_LEVELS and level in (Level.EPCI, Level.DEPARTEMENT, Level.COMMUNE):
+        # Communes, EPCI and départements link to every enclosing level: one indexed lookup.
+        children = children.filter(**{territory.level: territory})
+    elif territory.level != Level.FRANCE:
+        children = children.filter(parent=territory)
+    return children.order_by(F("population").desc(nulls_last=True), "name", "code")
+
+
+def places_in(territory):
+    """The ids of the communes and arrondissements inside `territory` (None for France: everything)."""
+    if territory.level == Level.FRANCE:
+        return None
+    return Territory.objects.filter(territory.inside(), level__in=(Level.COMMUNE, Level.ARRONDISSEMENT)).values("id")
+
+
+def schools_in(territory, schools=None):
+    """`School.objects.in_territory(territory)` as an IN subquery on the territory table.
+
+    The same rows, but SQLite then uses its indexes for a commune (the commune or its arrondissements) as well as
+    for larger territories, instead of scanning every school.
+    """
+    schools = School.objects.all() if schools is None else schools
+    places = places_in(territory)
+    return schools if places is None else schools.filter(commune_id__in=places)
+
+
+def counted_schools(territory=None):
+    """The schools (of `territory`) that count in the figures: all of the registry but the closed ones."""
+    schools = School.objects.exclude(state=State.CLOSED)
+    return schools if territory is None else schools_in(territory, schools)
+
+
+def school_counts_by_child(territory, level):
+    """{child territory id: number of schools} for the children of `level` of `territory`, in one query."""
+    schools = counted_schools(territory)
+    counts = Counter()
+    if level == Level.COMMUNE:
+        # Schools of Paris, Lyon and Marseille may be attached to an arrondissement: count them for the commune.
+        rows = schools.values_list("commune_id", "commune__parent_id", "commune__level").annotate(n=Count("uai"))
+        for commune_id, parent_id, commune_level, n in rows.order_by():
+            counts[parent_id if commune_level == Level.ARRONDISSEMENT else commune_id] += n
+        return counts
+    key = "commune_id" if level == Level.ARRONDISSEMENT else f"commune__{level}_id"
+    for child_id, n in schools.values_list(key).annotate(n=Count("uai")).order_by():
+        counts[child_id] += n
+    return counts
+
+
+def school_breakdown(territory):
+    """Number of schools by kind and sector: {"total": n, "rows": [{kind, label, public, prive, total}]}."""
+    rows = {}
+    total = 0
+    counts = counted_schools(territory).values_list("kind", "sector").annotate(n=Count("uai"))
+    for kind, sector, n in counts.order_by():
+        row = rows.setdefault(kind, {"kind": kind, "label": Kind(kind).label, "public": 0, "prive": 0, "total": 0})
+        if sector in Sector.values:
+            row[sector] += n
+        row["total"] += n
+        total += n
+    ordered = [rows[kind] for kind in Kind.values if kind in rows]
+    return {
+        "total": total,
+        "public": sum(row["public"] for row in ordered),
+        "prive": sum(row["prive"] for row in ordered),
+        "rows": ordered,
+    }
+
+
+def pupils_summary(territory):
+    """Pupils of the latest rentrée with data: {rentree, total, schools, run_id}, or None."""
+    return (
+        SchoolFigure.objects.filter(school__in=counted_schools(territory), variable=Variable.PUPILS)
+        .filter(value__isnull=False)
+        .values("rentree")
+        .annotate(total=Sum("value"), schools=Count("id"), run_id=Max("run_id"))
+        .order_by("-rentree")
+        .first()
+    )
+
+
+def ips_summary(territory):
+    """Mean IPS of the latest rentrée with data, weighted by the pupils of the same rentrée where known.
+
+    Returns {rentree, schools, mean, weighted_mean, weighted_schools, run_id}, or None.
+    """
+    pupils = SchoolFigure.objects.filter(
+        school_id=OuterRef("school_id"), rentree=OuterRef("rentree"), variable=Variable.PUPILS
+    ).values("value")[:1]
+    row = (
+        SchoolFigure.objects.filter(school__in=counted_schools(territory), variable=Variable.IPS, status="")
+        .filter(value__isnull=False)
+        .annotate(pupils=Subquery(pupils, output_field=FloatField()))
+        .values("rentree")
+        .annotate(
+            schools=Count("id"),
+            mean=Avg("value"),
+            weighted_total=Sum(F("value") * F("pupils"), output_field=FloatField()),
+            weight=Sum("pupils"),
+            weighted_schools=Count("pupils"),
+            run_id=Max("run_id"),
+        )
+        .order_by("-rentree")
+        .first()
+    )
+    if row is None:
+        return None
+    row["weighted_mean"] = row["weighted_total"] / row["weight"] if row["weight"] else None
+    return row
+
+
+def communes_summary(territory):
+    """Communes inside the territory and their rurality (INSEE density grid): counts and population."""
+    if territory.level in (Level.COMMUNE, Level.ARRONDISSEMENT):
+        return None
+    rural = Q(density_level__in=RURAL_DENSITY_LEVELS)
+    return (
+        Territory.objects.current()
+        .filter(territory.inside(), level=Level.COMMUNE)
+        .aggregate(
+            communes=Count("id"),
+            total_population=Sum("population"),
+            with_density=Count("id", filter=Q(density_level__isnull=False)),
+            rural=Count("id", filter=rural),
+            rural_population=Sum("population", filter=rural),
+            estimated=Count("id", filter=Q(density_level__isnull=False, density_run__isnull=True)),
+        )
+    )
+
+
+def territory_figures(territory):
+    """Open-data figures of the territory (Arcep…): its own for a commune, summed over its communes otherwise.
+
+    A commune with no figure of its own gets the sum of its arrondissements. Returns
+    [{variable, period, value, territories, run_id}] by variable, latest period first.
+    """
+    if territory.level in (Level.COMMUNE, Level.ARRONDISSEMENT):
+        figures = TerritoryFigure.objects.filter(territory=territory)
+        if territory.level == Level.COMMUNE and not figures.exists():
+            figures = TerritoryFigure.objects.filter(
+                territory__parent=territory, territory__level=Level.ARRONDISSEMENT
+            )
+    else:
+        figures = TerritoryFigure.objects.filter(territory__level=Level.COMMUNE)
+        places = places_in(territory)
+        if places is not None:
+            figures = figures.filter(territory_id__in=places)
+    rows = figures.values("variable", "period").annotate(
+        total=Sum("value"), territories=Count("value"), run_id=Max("run_id")
+    )
+    return list(rows.order_by("variable", "-period"))

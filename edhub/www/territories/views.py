@@ -1,0 +1,101 @@
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from edhub.schools.models import State
+from edhub.territories.models import Level, Territory
+from edhub.www.provenance import latest_runs
+from edhub.www.territories import queries
+from edhub.www.territories.figures import key_figures
+from edhub.www.territories.forms import SchoolFilterForm
+
+CHILDREN_PER_PAGE = 50
+SCHOOLS_PER_PAGE = 50
+CHILD_TITLES = {
+    Level.REGION_ACADEMIQUE: "Régions académiques",
+    Level.ACADEMIE: "Académies",
+    Level.DEPARTEMENT: "Départements",
+    Level.EPCI: "EPCI",
+    Level.COMMUNE: "Communes",
+    Level.ARRONDISSEMENT: "Arrondissements municipaux",
+}
+
+
+def index(request):
+    """The entry of the territories: France, once the reference geography is loaded."""
+    france = Territory.objects.filter(level=Level.FRANCE).only("level", "code").first()
+    if france is None:
+        context = {
+            "active_nav": "territories",
+            "breadcrumb_data": {"root_dir": reverse("home"), "links": [], "current": "Territoires"},
+        }
+        return render(request, "territories/not_loaded.html", context, status=404)
+    return redirect(france)
+
+
+def breadcrumb(territory, current=None):
+    """DSFR breadcrumb data from France down to `territory` (linked when `current` names another page)."""
+    chain = [*reversed(territory.ancestors()), territory] if current else [*reversed(territory.ancestors())]
+    return {
+        "root_dir": reverse("home"),
+        "links": [{"url": node.get_absolute_url(), "title": node.name} for node in chain],
+        "current": current or territory.name,
+    }
+
+
+def _children_tables(request, territory):
+    tables = []
+    for level in queries.CHILD_LEVELS[territory.level]:
+        param = f"page_{level}"
+        page = Paginator(queries.children_of(territory, level), CHILDREN_PER_PAGE).get_page(request.GET.get(param))
+        if not page.paginator.count:
+            continue
+        counts = queries.school_counts_by_child(territory, level)
+        rows = [
+            {"rank": page.start_index() + index, "territory": child, "schools": counts.get(child.id, 0)}
+            for index, child in enumerate(page.object_list)
+        ]
+        tables.append({"level": level, "title": CHILD_TITLES[level], "page": page, "param": param, "rows": rows})
+    return tables
+
+
+def detail(request, level, code):
+    territory = queries.get_territory(level, code)
+    if territory is None:
+        raise Http404(f"Territoire inconnu : {level} {code}")
+    if (territory.level, territory.code) != (level, code):
+        # A former commune code: today's commune.
+        return redirect(territory, permanent=True)
+
+    breakdown = queries.school_breakdown(territory)
+    form = SchoolFilterForm(request.GET)
+    closed_last = Case(When(state=State.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
+    schools = (
+        form.filter(queries.schools_in(territory))
+        .select_related("commune")
+        .defer("commune__geometry")
+        .order_by(closed_last, "commune__name", "name", "uai")
+    )
+    schools_page = Paginator(schools, SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    export = {"territory": f"{territory.level}:{territory.code}", **form.api_params(), "format": "csv"}
+
+    return render(
+        request,
+        "territories/detail.html",
+        {
+            "active_nav": "territories",
+            "territory": territory,
+            "breadcrumb_data": breadcrumb(territory),
+            "figures": key_figures(territory, latest_runs(), breakdown),
+            "breakdown": breakdown,
+            "children_tables": _children_tables(request, territory),
+            "form": form,
+            "schools_page": schools_page,
+            "csv_url": f"{reverse('api-v1:list_schools')}?{urlencode(export)}",
+            "api_url": reverse("api-v1:territory_detail", kwargs={"level": territory.level, "code": territory.code}),
+        },
+    )
