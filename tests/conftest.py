@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from edhub.opendata.importing import run_import
 from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import load_geography
+from tests.schools.factories import small_world
 
 OPENDATA = Path(os.environ.get("EDHUB_SHARED_OPENDATA", settings.BASE_DIR.parent / "shared" / "opendata"))
 
@@ -52,3 +54,15 @@ def opendata():
 def _isolated_var(tmp_path, settings):
     """Caches and reports written by a test go to its own temporary folder."""
     settings.OPENDATA_CACHE_DIR = tmp_path / "opendata"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures and API responses never leak from one test to the next."""
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    """A small made-up territory with three schools, beside the real data (codes that do not exist)."""
+    return small_world()

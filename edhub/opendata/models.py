@@ -1,16 +1,22 @@
 """Provenance: every imported value points to the import run that wrote it."""
 
 from django.db import models
+from django.db.models import Max
 
 
 class ImportRunQuerySet(models.QuerySet):
     def succeeded(self):
         return self.filter(status=ImportRun.Status.SUCCESS)
 
+    def data_version(self):
+        """Changes whenever an import succeeds: the key under which cached figures and responses stay valid."""
+        last = self.succeeded().aggregate(last=Max("finished_at"))["last"]
+        return last.isoformat() if last else "empty"
+
     def latest_per_source(self):
         """The last successful run of each source."""
         latest = {}
-        for run in self.succeeded().order_by("source", "-finished_at"):
+        for run in self.succeeded().defer("rejections").order_by("source", "-finished_at"):
             latest.setdefault(run.source, run)
         return latest
 

@@ -52,7 +52,8 @@ class PriorityEducation(models.TextChoices):
 
 class SchoolQuerySet(models.QuerySet):
     def in_territory(self, territory):
-        return self.filter(territory.inside("commune__"))
+        places = territory.places()
+        return self if places is None else self.filter(commune_id__in=places)
 
     def search(self, text):
         folded = fold(text)

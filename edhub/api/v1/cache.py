@@ -8,18 +8,12 @@ import hashlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Max
 from django.http import HttpResponse
 
 from edhub.opendata.models import ImportRun
 
 CACHE_SECONDS = 600
 CACHED_STATUSES = (200, 400, 404)
-
-
-def data_version():
-    finished = ImportRun.objects.succeeded().aggregate(last=Max("finished_at"))["last"]
-    return finished.isoformat() if finished else "empty"
 
 
 def cache_responses(view):
@@ -30,7 +24,7 @@ def cache_responses(view):
         if request.method != "GET":
             return view(request, *args, **kwargs)
         url = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"edhub:api:v1:{data_version()}:{url}"
+        key = f"edhub:api:v1:{ImportRun.objects.data_version()}:{url}"
         cached = cache.get(key)
         if cached is not None:
             status, content_type, content = cached

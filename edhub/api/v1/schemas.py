@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Field, Schema
 from pydantic import BaseModel, field_validator
 
-from edhub.www.provenance import describe_run
+from edhub.opendata.provenance import describe_run
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

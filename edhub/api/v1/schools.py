@@ -10,7 +10,6 @@ from ninja.errors import HttpError
 from edhub.api.v1.schemas import ERRORS, Out, Pagination, Provenance, TerritoryRef, provenance, territory_ref
 from edhub.api.v1.territories import resolve_reference
 from edhub.schools.models import Kind, School, SchoolFigure, Sector, State
-from edhub.www.territories.queries import schools_in
 
 router = Router(tags=["Écoles et établissements"])
 
@@ -128,7 +127,7 @@ def list_schools(request, filters: Query[SchoolFilters]):
     place = None
     if filters.territory:
         place = resolve_reference(filters.territory, "territory")
-        schools = schools_in(place, schools)
+        schools = schools.in_territory(place)
     if filters.kind:
         schools = schools.filter(kind__in=filters.kind)
     if filters.sector:

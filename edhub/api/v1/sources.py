@@ -3,7 +3,7 @@ from datetime import datetime
 from ninja import Router
 
 from edhub.api.v1.schemas import Out
-from edhub.www.provenance import describe_run, latest_runs
+from edhub.opendata.provenance import describe_run, latest_runs
 
 router = Router(tags=["Sources"])
 

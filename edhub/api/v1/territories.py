@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 
 from edhub.api.v1.schemas import ERRORS, Out, Pagination, TerritoryRef, territory_ref
 from edhub.territories.models import Level, Territory
-from edhub.www.territories.queries import (
+from edhub.territories.queries import (
     CHILD_LEVELS,
     children_of,
     get_territory,

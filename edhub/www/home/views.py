@@ -1,10 +1,11 @@
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import render
 
+from edhub.opendata.provenance import describe_run, latest_runs, source_info
+from edhub.opendata.sources import SOURCES
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.territories.models import Level, Territory, TerritoryFigure
-from edhub.www.provenance import describe_run, latest_runs, registry, source_info
-from edhub.www.territories.queries import counted_schools
+from edhub.territories.queries import counted_schools
 
 COUNTED_LEVELS = (
     Level.REGION_ACADEMIQUE,
@@ -25,7 +26,7 @@ def home(request):
     """What is loaded: sources and vintages, territories per level, schools per kind, coverage of the figures."""
     runs = latest_runs()
     sources = [{**describe_run(run), "run": run} for run in runs.values()]
-    not_loaded = [source_info(slug) for slug in registry() if slug not in runs]
+    not_loaded = [source_info(slug) for slug in SOURCES if slug not in runs]
 
     per_level = dict(Territory.objects.current().values_list("level").annotate(n=Count("id")).order_by())
     levels = [{"label": Level(level).label, "count": per_level.get(level, 0)} for level in COUNTED_LEVELS]

@@ -2,9 +2,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from edhub.opendata.provenance import describe_run
 from edhub.schools.models import School, SchoolFigure, Variable
-from edhub.www.provenance import describe_run
-from edhub.www.territories.queries import CHAIN_DEPTH, chain_fields, parent_chain, run_fields
+from edhub.territories.queries import CHAIN_DEPTH, chain_fields, parent_chain, run_fields
 from edhub.www.territories.views import breadcrumb
 
 VARIABLE_ORDER = {variable: rank for rank, variable in enumerate(Variable.values)}

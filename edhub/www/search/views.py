@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from edhub.schools.models import School, State
 from edhub.territories.models import Level, Territory
-from edhub.www.territories.queries import LEVEL_ORDER, get_territory
+from edhub.territories.queries import LEVEL_ORDER, get_territory
 
 UAI = re.compile(r"^\d{7}[A-Z]$")
 COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")

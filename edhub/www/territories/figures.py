@@ -3,10 +3,10 @@
 from django.core.cache import cache
 
 from edhub.opendata.models import ImportRun
+from edhub.opendata.provenance import describe_run, geography_run
+from edhub.territories import queries
 from edhub.territories.models import Level
-from edhub.www.provenance import describe_run, geography_run
 from edhub.www.templatetags.edhub import NOT_COMMUNICATED, fr_count, fr_decimal, fr_int, fr_percent
-from edhub.www.territories import queries
 
 CACHE_SECONDS = 24 * 3600
 # Territory figures from open data (Arcep), in display order: label, and the variable a share is computed against.
@@ -44,10 +44,8 @@ def key_figures(territory, runs, breakdown):
 
     Cached until the next import: national figures aggregate hundreds of thousands of rows.
     """
-    version = "-".join(str(run.pk) for run in runs.values())
-    return cache.get_or_set(
-        f"edhub:key-figures:{territory.pk}:{version}", lambda: _key_figures(territory, runs, breakdown), CACHE_SECONDS
-    )
+    key = f"edhub:key-figures:{territory.pk}:{ImportRun.objects.data_version()}"
+    return cache.get_or_set(key, lambda: _key_figures(territory, runs, breakdown), CACHE_SECONDS)
 
 
 def _key_figures(territory, runs, breakdown):

@@ -6,10 +6,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from edhub.schools.models import State
+from edhub.opendata.provenance import latest_runs
+from edhub.schools.models import School, State
+from edhub.territories import queries
 from edhub.territories.models import Level, Territory
-from edhub.www.provenance import latest_runs
-from edhub.www.territories import queries
 from edhub.www.territories.figures import key_figures
 from edhub.www.territories.forms import SchoolFilterForm
 
@@ -75,7 +75,7 @@ def detail(request, level, code):
     form = SchoolFilterForm(request.GET)
     closed_last = Case(When(state=State.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
     schools = (
-        form.filter(queries.schools_in(territory))
+        form.filter(School.objects.in_territory(territory))
         .select_related("commune")
         .defer("commune__geometry")
         .order_by(closed_last, "commune__name", "name", "uai")

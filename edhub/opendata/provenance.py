@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from edhub.opendata.models import ImportRun
+from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
 
 # Sources loaded outside the open-data registry.
@@ -19,25 +20,16 @@ class SourceInfo:
     dataset_url: str = ""
 
 
-def registry():
-    """The registry of open-data sources {slug: Source}, empty while it does not exist."""
-    try:
-        from edhub.opendata.sources import SOURCES
-    except ImportError:
-        return {}
-    return SOURCES
-
-
 def source_info(slug):
     """The registry entry of a source, or a bare one named after its slug when the registry does not know it."""
-    source = registry().get(slug)
+    source = SOURCES.get(slug)
     if source is None:
         return SourceInfo(slug=slug, title=OTHER_SOURCES.get(slug, slug))
     return SourceInfo(
         slug=slug,
-        title=getattr(source, "title", slug),
-        licence=getattr(source, "licence", ""),
-        dataset_url=getattr(source, "dataset_url", ""),
+        title=source.title,
+        licence=source.licence,
+        dataset_url=source.dataset_url,
     )
 
 

@@ -80,28 +80,10 @@ def children_of(territory, level):
     return children.order_by(F("population").desc(nulls_last=True), "name", "code")
 
 
-def places_in(territory):
-    """The ids of the communes and arrondissements inside `territory` (None for France: everything)."""
-    if territory.level == Level.FRANCE:
-        return None
-    return Territory.objects.filter(territory.inside(), level__in=(Level.COMMUNE, Level.ARRONDISSEMENT)).values("id")
-
-
-def schools_in(territory, schools=None):
-    """`School.objects.in_territory(territory)` as an IN subquery on the territory table.
-
-    The same rows, but SQLite then uses its indexes for a commune (the commune or its arrondissements) as well as
-    for larger territories, instead of scanning every school.
-    """
-    schools = School.objects.all() if schools is None else schools
-    places = places_in(territory)
-    return schools if places is None else schools.filter(commune_id__in=places)
-
-
 def counted_schools(territory=None):
     """The schools (of `territory`) that count in the figures: all of the registry but the closed ones."""
     schools = School.objects.exclude(state=State.CLOSED)
-    return schools if territory is None else schools_in(territory, schools)
+    return schools if territory is None else schools.in_territory(territory)
 
 
 def school_counts_by_child(territory, level):
@@ -215,7 +197,7 @@ def territory_figures(territory):
             )
     else:
         figures = TerritoryFigure.objects.filter(territory__level=Level.COMMUNE)
-        places = places_in(territory)
+        places = territory.places()
         if places is not None:
             figures = figures.filter(territory_id__in=places)
     rows = figures.values("variable", "period").annotate(
