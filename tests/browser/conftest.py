@@ -1,7 +1,8 @@
-"""Browser tests: Playwright drives Debian's Chromium against the live test server.
+"""Browser tests: Playwright drives Debian's Chromium against a live server of the test database.
 
 They read the session's data (real geography and extracts, committed before the tests) and write nothing, so
-they run on SQLite and on PostgreSQL alike.
+they run on SQLite and on PostgreSQL alike. The server is our own rather than pytest-django's `live_server`,
+whose tests are transactional: it empties every table after each test, and with them the session's real data.
 """
 
 import os
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.db import connections
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,9 +44,28 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def server_url(django_db_setup, django_db_blocker):
+    """The URL of a server thread answering from the test database (in-memory SQLite shares its connection)."""
+    with django_db_blocker.unblock():
+        shared = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+        for connection in shared.values():
+            connection.inc_thread_sharing()
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
+    for connection in shared.values():
+        connection.dec_thread_sharing()
+
+
 @pytest.fixture
-def page(browser, live_server, db):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
+def page(browser, server_url, db):
+    context = browser.new_context(base_url=server_url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors = []
