@@ -52,7 +52,7 @@ test-sqlite:
 
 test-postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
 
 lint:
 	$(BIN)/ruff check .
