@@ -52,12 +52,12 @@ test-sqlite:
 
 test-postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) CONN_MAX_AGE=0 $(BIN)/pytest -q
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/djlint --check edhub/templates >/dev/null || $(BIN)/djlint --check edhub/templates
+	$(BIN)/djlint --check edhub/templates
 
 format:
 	$(BIN)/ruff check --fix .

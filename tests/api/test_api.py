@@ -29,7 +29,7 @@ def test_sources(client, world, django_assert_max_num_queries):
     assert directory["dataset_url"].startswith("https://")
 
 
-def test_index(client):
+def test_index(client, db):
     response = client.get("/api/v1/")
 
     assert response.json() == {
@@ -40,7 +40,7 @@ def test_index(client):
     }
 
 
-def test_openapi_document(client):
+def test_openapi_document(client, db):
     response = client.get("/api/v1/openapi.json")
 
     assert response.status_code == 200
@@ -61,7 +61,7 @@ def test_openapi_document(client):
     assert set(list_schools["responses"]) == {"200", "400", "404"}
 
 
-def test_docs_without_cdn(client):
+def test_docs_without_cdn(client, db):
     response = client.get("/api/v1/docs")
 
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_docs_without_cdn(client):
     assert "cdn" not in html.lower()
 
 
-def test_unknown_path_is_json_404(client):
+def test_unknown_path_is_json_404(client, db):
     for path in ("/api/v1/nope", "/api/v1/schools/9990001A/figures", "/api/v1/territories/commune"):
         response = client.get(path)
 

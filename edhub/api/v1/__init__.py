@@ -5,7 +5,6 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from edhub.api.v1 import schools, sources, territories
-from edhub.api.v1.cache import cache_responses
 
 api = NinjaAPI(
     title="edhub API",
@@ -18,7 +17,6 @@ api = NinjaAPI(
         'une ressource inconnue 404, toujours avec un objet JSON `{"detail": …}`.'
     ),
 )
-api.add_decorator(cache_responses, mode="view")
 api.add_router("/territories", territories.router)
 api.add_router("/schools", schools.router)
 api.add_router("/sources", sources.router)
