@@ -39,7 +39,7 @@ data: install
 
 serve:
 	@echo "edhub sur http://127.0.0.1:$(PORT)/"
-	$(BIN)/gunicorn edhub.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --threads 4 --access-logfile - --log-level warning
+	PORT=$(PORT) GUNICORN_ACCESSLOG=- $(BIN)/gunicorn edhub.wsgi --config gunicorn.conf.py
 
 ## The whole test suite: lint, migrations check, then every test on SQLite and on PostgreSQL.
 test: install /usr/bin/chromium lint

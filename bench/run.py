@@ -36,7 +36,7 @@ ANNUAIRE = ("annuaire", "fr-en-annuaire-education_094.csv")
 GEOLOC = ("geoloc", "fr-en-adresse-et-geolocalisation-colleges.csv")
 
 SETUP_TARGET, SETUP_AGAIN_TARGET, IMPORT_TARGET, API_P95_TARGET = 60.0, 5.0, 10.0, 50.0
-CLIENTS, REQUESTS_PER_CLIENT = 20, 50
+CLIENTS, REQUESTS_PER_CLIENT = 20, 100
 SERVER_START_TIMEOUT = 60.0
 
 TERRITORY_URLS = [
@@ -170,10 +170,9 @@ def bench_api(bench):
     log_path = bench.var_dir / "gunicorn.log"
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "edhub.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "3", "--threads", "4", "--log-level", "warning"],
+            [str(BIN / "gunicorn"), "edhub.wsgi", "--config", str(ROOT / "gunicorn.conf.py")],
             cwd=ROOT,
-            env=bench.env,
+            env={**bench.env, "PORT": str(port)},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -239,12 +238,19 @@ def _load(urls, clients, per_client):
     threads of `requests` in one interpreter cost more CPU than the server they load)."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(clients)
-    with context.Pool(clients) as pool:
-        parts = pool.starmap(_client, [(urls, index, per_client, barrier) for index in range(clients)])
-    return [row for part in parts for row in part]
+    queue = context.SimpleQueue()
+    processes = [
+        context.Process(target=_client, args=(urls, index, per_client, barrier, queue)) for index in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    results = [row for _ in processes for row in queue.get()]
+    for process in processes:
+        process.join()
+    return results
 
 
-def _client(urls, index, per_client, barrier):
+def _client(urls, index, per_client, barrier, queue):
     parsed = urlsplit(urls[0][1])
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     rows = []
@@ -265,7 +271,7 @@ def _client(urls, index, per_client, barrier):
             connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         rows.append((family, url, status, time.perf_counter() - start))
     connection.close()
-    return rows
+    queue.put(rows)
 
 
 def _session():
