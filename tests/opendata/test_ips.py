@@ -88,3 +88,61 @@ def test_excel_resaved_copy_is_read(variant):
     path = variant(IPS, edit, suffix="ips-excel.csv", encoding="cp1252")
     run = run_import(SOURCES["ips-ecoles"], path).run
     assert (run.rows_read, run.rows_rejected, run.rows_unchanged) == (3, 0, 6)
+
+
+def test_ap2022_header_with_national_and_academic_means(tmp_path, opendata):
+    header = (
+        "Rentrée scolaire;Code région;Région;Code de l'académie;Académie;Code du département;Département;"
+        "Code INSEE de la commune;Nom de la commune;UAI;Nom de l'établissement;Secteur;IPS;IPS national privé;"
+        "IPS national public;IPS national;IPS académique privé;IPS académique public;IPS académique;"
+        "IPS départemental privé;IPS départemental public;IPS départemental;num_ligne"
+    )
+    rows = [
+        "2023-2024;11;ILE-DE-FRANCE;24;CRETEIL;94;VAL-DE-MARNE;94034;FRESNES;0940176F;"
+        "ECOLE ELEMENTAIRE PUBLIQUE ROBERT DOISNEAU;public;98.2;118.1;100.3;103.2;112.4;97.6;99.8;115.2;98.9;"
+        "101.4;1",
+        "2023-2024;53;BRETAGNE;14;RENNES;35;ILLE-ET-VILAINE;35085;COMBOURG;0352443R;"
+        "ECOLE PRIMAIRE PRIVEE STE ANNE;privé sous contrat;NS;118.1;100.3;103.2;112.4;97.6;99.8;115.2;98.9;101.4;2",
+    ]
+    path = tmp_path / "fr-en-ips-ecoles-ap2022.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    run = run_import(SOURCES["ips-ecoles"], path).run
+    assert (run.rows_read, run.rows_rejected, run.rows_created, run.vintage) == (2, 0, 2, "2023-2024")
+    assert SchoolFigure.objects.get(school_id="0940176F", variable=Variable.IPS, rentree=2023).value == 98.2
+    ns = SchoolFigure.objects.get(school_id="0352443R", variable=Variable.IPS, rentree=2023)
+    assert (ns.value, ns.status) == (None, "NS")
+
+
+def test_colleges_and_lycees_headers(tmp_path):
+    colleges = tmp_path / "fr-en-ips_colleges.csv"
+    colleges.write_text(
+        "Rentrée scolaire;Académie;Code du département;Département;UAI;Nom de l'établissment;"
+        "Code INSEE de la commune;Nom de la commune;Secteur;IPS;Ecart-type de l'IPS\n"
+        "2021-2022;GRENOBLE;007;ARDECHE;0071245R;COLLEGE DE JASTRES;07019;AUBENAS;public;95.4;31.2\n",
+        encoding="utf-8",
+    )
+    run = run_import(SOURCES["ips-colleges"], colleges).run
+    assert (run.rows_read, run.rows_rejected) == (1, 0)
+    figures = dict(SchoolFigure.objects.filter(school_id="0071245R", rentree=2021).values_list("variable", "value"))
+    assert figures == {Variable.IPS: 95.4, Variable.IPS_STD: 31.2}
+    # The collège was described by the geolocation file: the IPS file does not change its identity.
+    assert School.objects.get(uai="0071245R").run.source == "geoloc"
+
+    lycees = tmp_path / "fr-en-ips_lycees.csv"
+    lycees.write_text(
+        "rentree_scolaire;academie;code_du_departement;departement;uai;nom_de_l_etablissment;"
+        "code_insee_de_la_commune;nom_de_la_commune;secteur;type_de_lycee;ips_voie_gt;ips_voie_pro;"
+        "ips_ensemble_gt_pro\n"
+        "2021-2022;CRETEIL;094;VAL-DE-MARNE;0940115P;LYCEE POLYVALENT GUILLAUME APOLLINAIRE;94073;THIAIS;public;"
+        "LPO;104.6;86.1;98.7\n",
+        encoding="utf-8",
+    )
+    run = run_import(SOURCES["ips-lycees"], lycees).run
+    assert (run.rows_read, run.rows_rejected, run.rows_created) == (1, 0, 4)
+    lycee = School.objects.get(uai="0940115P")
+    assert (lycee.kind, lycee.funder, lycee.commune.name) == (Kind.LYCEE_POLYVALENT, "region", "Thiais")
+    assert dict(lycee.figures.values_list("variable", "value")) == {
+        Variable.IPS: 98.7,
+        Variable.IPS_GT: 104.6,
+        Variable.IPS_PRO: 86.1,
+    }
