@@ -28,14 +28,19 @@ node_modules/.installed: package.json package-lock.json
 	  (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium fonts-dejavu-core >/dev/null)
 
 ## Set up the embedded database, load the reference geography and the available open data, then serve.
-run: install data serve
+run: install data var/static/.collected serve
 
 data: install
 	$(BIN)/edhub setup
 	@if [ -d "$(OPENDATA_FROM)" ]; then $(BIN)/edhub fetch --from "$(OPENDATA_FROM)" -v0; \
 	  else $(BIN)/edhub fetch || echo "Données ouvertes indisponibles (hors ligne ?) : la plateforme démarre avec ce qui est déjà en cache."; fi
 	$(BIN)/edhub import --all -v0
+
+# Static files (DSFR, htmx…) collected and compressed once, again only when a package or a static file changes.
+STATIC_SOURCES := $(shell find edhub/static -type f 2>/dev/null)
+var/static/.collected: requirements.txt package-lock.json $(STATIC_SOURCES)
 	$(BIN)/edhub collectstatic --noinput -v0
+	touch $@
 
 serve:
 	@echo "edhub sur http://127.0.0.1:$(PORT)/"
