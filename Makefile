@@ -33,7 +33,7 @@ run: install data var/static/.collected serve
 data: install
 	$(BIN)/edhub setup
 	@if [ -d "$(OPENDATA_FROM)" ]; then $(BIN)/edhub fetch --from "$(OPENDATA_FROM)" -v0; \
-	  else $(BIN)/edhub fetch || echo "Données ouvertes indisponibles (hors ligne ?) : la plateforme démarre avec ce qui est déjà en cache."; fi
+	  else $(BIN)/edhub fetch --retries 2 || echo "Données ouvertes indisponibles (hors ligne ?) : la plateforme démarre avec ce qui est déjà en cache."; fi
 	$(BIN)/edhub import --all -v0
 
 # Static files (DSFR, htmx…) collected and compressed once, again only when a package or a static file changes.

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "edhub.territories",
     "edhub.schools",
     "edhub.opendata",
+    "edhub.indicators",
     "edhub.www",
 ]
 

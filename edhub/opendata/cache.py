@@ -36,13 +36,17 @@ def matching_files(folder, source):
 
 
 def copy_into_cache(file, cache_dir, slug):
-    """Copy a local file into the source's cache folder, replacing what was there; returns the new path."""
+    """Copy a local file into the source's cache folder, replacing what was there.
+
+    Returns (path in the cache, whether it was copied: False when the same file was already there)."""
     folder = source_dir(cache_dir, slug)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / file.name
     for old in folder.iterdir():
         if old.is_file() and old != target:
             old.unlink()
-    if not target.exists() or target.stat().st_size != file.stat().st_size or target.read_bytes() != file.read_bytes():
+    same = target.exists() and target.stat().st_size == file.stat().st_size
+    same = same and target.read_bytes() == file.read_bytes()
+    if not same:
         shutil.copy2(file, target)
-    return target
+    return target, not same

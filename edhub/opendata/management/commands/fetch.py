@@ -57,11 +57,12 @@ class Command(BaseCommand):
                     f"{source.title} : aucun fichier de {folder} ne correspond ({', '.join(source.file_patterns)})."
                 )
             return
-        path = copy_into_cache(files[-1], cache_dir, source.slug)
+        path, copied = copy_into_cache(files[-1], cache_dir, source.slug)
         checksum = file_checksum(path)
         write_manifest_entry(
             cache_dir,
             source.slug,
             {"url": str(files[-1].resolve()), "file": path.name, "sha256": checksum, "size": path.stat().st_size},
         )
-        self.stdout.write(f"{source.title} : {files[-1].name} copié dans le cache (sha256 {checksum[:12]}…)")
+        state = "copié dans le cache" if copied else "déjà dans le cache"
+        self.stdout.write(f"{source.title} : {files[-1].name} {state} (sha256 {checksum[:12]}…)")
