@@ -58,6 +58,14 @@ def sector_of(label: str) -> str:
     raise ValueError("secteur attendu : Public ou Privé")
 
 
+def sector_or_blank(label: str) -> str:
+    """The sector when the label gives one, else blank (files where the sector is a mere complement)."""
+    try:
+        return sector_of(label)
+    except ValueError:
+        return ""
+
+
 def state_of(label: str) -> str:
     folded = fold(label)
     return {

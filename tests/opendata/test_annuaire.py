@@ -128,7 +128,7 @@ def test_bad_rows_are_rejected_with_line_column_and_reason_and_good_rows_kept(va
         (3, "Identifiant_de_l_etablissement", "UAI invalide (attendu : 7 chiffres et une lettre, ex. 0940176F)"),
         (5, "Code_commune", "code commune inconnu du Code officiel géographique (ni actuel, ni ancien)"),
         (7, "latitude", "nombre attendu"),
-        (9, "Identifiant_de_l_etablissement", "UAI en double : déjà présent ligne 2, ligne ignorée"),
+        (9, "Identifiant_de_l_etablissement", "UAI en double : déjà vu ligne 2, ligne ignorée"),
         (11, "", "nombre de colonnes incorrect (séparateur ou guillemets dans une valeur ?)"),
     ]
     assert run.rows_read == 613

@@ -2,11 +2,11 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Rejected, Source, file_date, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.models import School, State
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
+from edhub.territories.resolver import CommuneResolver
 
 FRANCE_LATITUDE = (-22.0, 52.0)  # from La Réunion / Mayotte to Dunkerque
 FRANCE_LONGITUDE = (-62.0, 56.0)  # from the Antilles to La Réunion
@@ -58,18 +58,16 @@ class AnnuaireSource(Source):
     def load(self, table, context):
         writer = SchoolWriter(context)
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         updated = []
         for line, row in self.rows(table, context):
             try:
                 uai = parse(row, "uai", values.uai)
-                if uai in seen:
-                    raise Rejected("uai", uai, f"UAI en double : déjà présent ligne {seen[uai]}, ligne ignorée")
                 fields = self.describe(row, communes)
+                seen.claim(uai, line, "uai", "UAI")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[uai] = line
             writer.describe(uai, **fields)
             if row.get("updated"):
                 updated.append(row["updated"][:10])
@@ -78,18 +76,12 @@ class AnnuaireSource(Source):
         context.run.vintage = max(updated) if updated else file_date(context.path)
 
     def describe(self, row, communes):
-        commune_code = parse(row, "commune", values.commune_code)
-        commune_id = communes.resolve(commune_code)
-        if commune_id is None:
-            raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
+        commune_code, commune_id = commune_of(row, communes)
         latitude = parse(row, "latitude", values.coordinate, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1])
         longitude = parse(row, "longitude", values.coordinate, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1])
         if latitude is None and row.get("position"):
             latitude, longitude = self.position(row)
-        try:
-            sector = sector_of(row["sector"])
-        except ValueError as error:
-            raise Rejected("sector", row["sector"], str(error)) from None
+        sector = parse(row, "sector", sector_of)
         priority = row.get("priority", "").upper().replace(" ", "")
         if priority not in ("", "REP", "REP+"):
             raise Rejected("priority", row["priority"], "valeur attendue : vide, REP ou REP+")

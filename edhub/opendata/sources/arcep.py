@@ -7,9 +7,9 @@ from collections import defaultdict
 from edhub.opendata import values
 from edhub.opendata.figures import upsert_figures
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Rejected, Source, file_date, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
 from edhub.territories.models import TerritoryFigure
-from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
+from edhub.territories.resolver import CommuneResolver
 
 # Premises eligible to at least N Mbit/s (wired), cumulative.
 SPEED_VARIABLES = ("locaux_ge_3", "locaux_ge_8", "locaux_ge_30", "locaux_ge_100", "locaux_ge_1000")
@@ -24,22 +24,17 @@ class CommuneFiguresSource(Source):
 
     def load(self, table, context):
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         totals = defaultdict(dict)
         periods = set()
         for line, row in self.rows(table, context):
             try:
-                code = parse(row, "commune", values.commune_code)
-                if code in seen:
-                    raise Rejected("commune", code, f"commune en double : déjà présente ligne {seen[code]}")
-                territory_id = communes.resolve(code)
-                if territory_id is None:
-                    raise Rejected("commune", code, unknown_commune_reason(code))
+                code, territory_id = commune_of(row, communes)
                 period, figures = self.figures(row, table)
+                seen.claim(code, line, "commune", "commune")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[code] = line
             periods.add(period)
             merged = totals[territory_id, period]
             for variable, value in figures.items():

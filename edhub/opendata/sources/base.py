@@ -5,6 +5,7 @@ from pathlib import Path
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
+from edhub.territories.resolver import unknown_commune_reason
 
 
 class Source:
@@ -58,8 +59,24 @@ def parse(row, name, parser, **kwargs):
         raise Rejected(name, raw, str(error)) from None
 
 
+def commune_of(row, communes, name="commune"):
+    """The row's INSEE code and the id of today's commune it designates (former codes included), or Rejected."""
+    code = parse(row, name, values.commune_code)
+    territory_id = communes.resolve(code)
+    if territory_id is None:
+        raise Rejected(name, code, unknown_commune_reason(code))
+    return code, territory_id
+
+
+class FirstLines(dict):
+    """The line where each key (UAI, commune…) was first met: a later row with the same key is rejected."""
+
+    def claim(self, key, line, column, what):
+        if key in self:
+            value = key if isinstance(key, str) else key[0]
+            raise Rejected(column, value, f"{what} en double : déjà vu ligne {self[key]}, ligne ignorée")
+        self[key] = line
+
+
 def file_date(path):
     return datetime.date.fromtimestamp(Path(path).stat().st_mtime).isoformat()
-
-
-__all__ = ["Source", "Rejected", "parse", "values", "Schema", "file_date"]

@@ -2,8 +2,8 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Rejected, Source, parse
-from edhub.schools.classify import kind_of, sector_of
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, parse
+from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
 from edhub.territories.resolver import CommuneResolver
@@ -53,26 +53,22 @@ class EffectifsEcolesSource(Source):
     def load(self, table, context):
         writer = SchoolWriter(context)
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):
             try:
                 uai = parse(row, "uai", values.uai)
                 rentree = parse(row, "rentree", values.rentree)
-                if (uai, rentree) in seen:
-                    raise Rejected(
-                        "uai", uai, f"UAI en double pour cette rentrée : déjà présent ligne {seen[uai, rentree]}"
-                    )
                 counts = {name: parse(row, name, values.count) for name in COUNT_COLUMNS if name in row}
                 if counts.get("pupils") is None:
                     raise Rejected("pupils", row.get("pupils", ""), "nombre d'élèves manquant")
                 parts = sum(counts.get(n) or 0 for n in ("pupils_preelementaire", "pupils_elementaire", "pupils_ulis"))
                 if parts and parts != counts["pupils"]:
                     raise Rejected("pupils", row["pupils"], f"total incohérent : la somme des niveaux fait {parts}")
+                seen.claim((uai, rentree), line, "uai", "UAI pour cette rentrée")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[uai, rentree] = line
             rentrees.add(rentree)
             writer.describe(uai, **self.identity(row, communes))
             for name, count in counts.items():
@@ -84,10 +80,7 @@ class EffectifsEcolesSource(Source):
     def identity(self, row, communes):
         """What this file tells of a school nobody described yet (it has no INSEE code: commune found by name)."""
         name = " ".join(p for p in (row.get("denomination", ""), row.get("patronyme", "")) if p).strip()
-        try:
-            sector = sector_of(row.get("sector", ""))
-        except ValueError:
-            sector = ""
+        sector = sector_or_blank(row.get("sector", ""))
         commune_id = communes.by_name(row.get("departement", ""), row.get("commune_name", ""))
         priority = "REP+" if row.get("rep_plus") == "1" else "REP" if row.get("rep") == "1" else ""
         return {

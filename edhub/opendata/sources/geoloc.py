@@ -3,10 +3,10 @@
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
 from edhub.opendata.sources.annuaire import FRANCE_LATITUDE, FRANCE_LONGITUDE
-from edhub.opendata.sources.base import Rejected, Source, file_date, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
+from edhub.territories.resolver import CommuneResolver
 
 DATASET = "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"
 
@@ -46,20 +46,12 @@ class GeolocSource(Source):
     def load(self, table, context):
         writer = SchoolWriter(context)
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         for line, row in self.rows(table, context):
             try:
                 uai = parse(row, "uai", values.uai)
-                if uai in seen:
-                    raise Rejected("uai", uai, f"UAI en double : déjà présent ligne {seen[uai]}, ligne ignorée")
-                commune_code = parse(row, "commune", values.commune_code)
-                commune_id = communes.resolve(commune_code)
-                if commune_id is None:
-                    raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
-                try:
-                    sector = sector_of(row["sector"])
-                except ValueError as error:
-                    raise Rejected("sector", row["sector"], str(error)) from None
+                commune_code, commune_id = commune_of(row, communes)
+                sector = parse(row, "sector", sector_of)
                 fields = {
                     "name": row["name"] or row.get("denomination") or uai,
                     "kind": kind_of(row.get("nature_code", ""), name=row.get("denomination", "")),
@@ -83,10 +75,10 @@ class GeolocSource(Source):
                     "location_precision": row.get("precision", ""),
                     "opened_on": parse(row, "opened", values.date),
                 }
+                seen.claim(uai, line, "uai", "UAI")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[uai] = line
             writer.describe(uai, **fields)
         writer.save()
         context.run.vintage = file_date(context.path)

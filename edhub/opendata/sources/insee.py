@@ -5,9 +5,9 @@ from collections import defaultdict
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Rejected, Source, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, parse
 from edhub.territories.models import DENSITY_LABELS, Level, Territory
-from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
+from edhub.territories.resolver import CommuneResolver
 
 
 class InseeDensiteSource(Source):
@@ -26,23 +26,18 @@ class InseeDensiteSource(Source):
 
     def load(self, table, context):
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         levels = defaultdict(set)
         for line, row in self.rows(table, context):
             try:
-                code = parse(row, "commune", values.commune_code)
-                if code in seen:
-                    raise Rejected("commune", code, f"commune en double : déjà présente ligne {seen[code]}")
-                territory_id = communes.resolve(code)
-                if territory_id is None:
-                    raise Rejected("commune", code, unknown_commune_reason(code))
+                code, territory_id = commune_of(row, communes)
                 level = parse(row, "level", values.count)
                 if level not in DENSITY_LABELS:
                     raise Rejected("level", row["level"], "niveau de densité attendu : entier de 1 à 7")
+                seen.claim(code, line, "commune", "commune")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[code] = line
             # A commune merged from several former ones takes the densest level among them.
             levels[territory_id].add(level)
         current = dict(Territory.objects.filter(id__in=list(levels)).values_list("id", "density_level"))

@@ -2,11 +2,11 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Rejected, Source, parse
-from edhub.schools.classify import kind_of, sector_of
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, parse
+from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver, unknown_commune_reason
+from edhub.territories.resolver import CommuneResolver
 
 IPS_RANGE = (30.0, 200.0)
 LYCEE_KINDS = {"LEGT": Kind.LYCEE_GT, "LGT": Kind.LYCEE_GT, "LP": Kind.LYCEE_PRO, "LPO": Kind.LYCEE_POLYVALENT}
@@ -39,29 +39,19 @@ class IpsSource(Source):
     def load(self, table, context):
         writer = SchoolWriter(context)
         communes = CommuneResolver()
-        seen = {}
+        seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):
             try:
                 uai = parse(row, "uai", values.uai)
                 rentree = parse(row, "rentree", values.rentree)
-                if (uai, rentree) in seen:
-                    raise Rejected(
-                        "uai", uai, f"UAI en double pour cette rentrée : déjà présent ligne {seen[uai, rentree]}"
-                    )
-                commune_code = parse(row, "commune", values.commune_code)
-                commune_id = communes.resolve(commune_code)
-                if commune_id is None:
-                    raise Rejected("commune", commune_code, unknown_commune_reason(commune_code))
+                commune_code, commune_id = commune_of(row, communes)
                 figures = self.figures(row)
-                try:
-                    sector = sector_of(row.get("sector", ""))
-                except ValueError:
-                    sector = ""
+                sector = sector_or_blank(row.get("sector", ""))
+                seen.claim((uai, rentree), line, "uai", "UAI pour cette rentrée")
             except Rejected as rejected:
                 context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
                 continue
-            seen[uai, rentree] = line
             rentrees.add(rentree)
             kind = self.kind if self.kind != Kind.LYCEE else LYCEE_KINDS.get(row.get("type", "").upper(), Kind.LYCEE)
             if self.kind == Kind.ECOLE_PRIMAIRE:
