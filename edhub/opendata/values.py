@@ -24,6 +24,12 @@ def commune_code(text: str) -> str:
     return value
 
 
+def postcode(text: str) -> str:
+    """A postcode as text; restores the leading zero that spreadsheets drop ('1000' -> '01000')."""
+    value = text.strip()[:5]
+    return "0" + value if value.isdigit() and len(value) == 4 else value
+
+
 def departement_code(text: str) -> str:
     """'094' -> '94', '02A' -> '2A', '971' -> '971'."""
     value = text.strip().upper()

@@ -102,7 +102,7 @@ class AnnuaireSource(Source):
             "commune_id": commune_id,
             "commune_code": commune_code,
             "address": row.get("address", ""),
-            "postcode": row.get("postcode", "")[:5],
+            "postcode": values.postcode(row.get("postcode", "")),
             "latitude": latitude,
             "longitude": longitude,
             "location_precision": row.get("precision", ""),

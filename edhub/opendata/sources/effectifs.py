@@ -88,6 +88,6 @@ class EffectifsEcolesSource(Source):
             "kind": kind_of(type_label="Ecole", name=row.get("denomination", "")),
             "sector": sector,
             "commune_id": commune_id,
-            "postcode": row.get("postcode", "")[:5],
+            "postcode": values.postcode(row.get("postcode", "")),
             "priority_education": priority,
         }

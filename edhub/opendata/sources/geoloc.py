@@ -65,7 +65,7 @@ class GeolocSource(Source):
                     "commune_id": commune_id,
                     "commune_code": commune_code,
                     "address": row.get("address", ""),
-                    "postcode": row.get("postcode", "")[:5],
+                    "postcode": values.postcode(row.get("postcode", "")),
                     "latitude": parse(
                         row, "latitude", values.coordinate, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1]
                     ),
