@@ -235,6 +235,59 @@ def college_uais(count):
     return [uais[step * (i + 1)] for i in range(count)]
 
 
+# -- 4. indicators -----------------------------------------------------------------------------------------------
+
+EFFECTIFS = ("effectifs-ecoles", "fr-en-ecoles-effectifs-nb_classes_035.csv")
+ARCEP_DEBIT = ("arcep-debit", "arcep-mci-commune-debit-2019.csv")
+COMPUTE_TARGET, COMPUTE_DEPARTEMENT_TARGET = 60.0, 5.0
+CHANGED_ECOLES = 40  # écoles of Ille-et-Vilaine whose pupils of rentrée 2021 (that of the IPS) change
+
+
+def bench_compute(bench):
+    bench.ensure_setup()
+    print("… preparing the scratch database: imports (annuaire 094, collèges, IPS, effectifs 035, Arcep ×2)")
+    for source in (ANNUAIRE, GEOLOC, IPS, EFFECTIFS, ARCEP, ARCEP_DEBIT):
+        bench.ensure_imported(source)
+    seconds, rss, output = bench.edhub("compute")
+    name = "compute (national: every indicator, level)"
+    bench.check(name, seconds, COMPUTE_TARGET, note=f"{_computed(output)}, peak RSS {rss:.0f} MB")
+    seconds, _, output = bench.edhub("compute")
+    bench.info("  again, nothing imported since", seconds, note=_computed(output))
+    if " 0 calculés" not in output:
+        bench.fail("  again, nothing imported since", "indicators were computed again")
+    seconds, rss, output = bench.edhub("compute", "--force")
+    bench.info("  again, --force (every value compared)", seconds, note=f"{_computed(output)}, peak RSS {rss:.0f} MB")
+    # One département's data change: Ille-et-Vilaine's pupils file, imported again with different counts.
+    bench.edhub("import", EFFECTIFS[0], str(_changed_effectifs(bench.var_dir / "effectifs-035-modifie.csv")))
+    seconds, rss, output = bench.edhub("compute", "--territory", "departement:35")
+    name = "compute after one département's change (35)"
+    bench.check(name, seconds, COMPUTE_DEPARTEMENT_TARGET, note=f"{_computed(output)}, peak RSS {rss:.0f} MB")
+    if " 0 modifiées" in output:
+        bench.fail(name, "the change of the pupils changed no value")
+
+
+def _changed_effectifs(path):
+    """A copy of the pupils file of Ille-et-Vilaine where a few écoles have 3 more élémentaire pupils in 2021."""
+    with open(OPENDATA / EFFECTIFS[1], encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header, changed = rows[0], 0
+    rentree, total = header.index("Rentrée scolaire"), header.index("Nombre total d'élèves")
+    elementaire = header.index("Nombre d'élèves en élémentaire hors ULIS")
+    for row in rows[1:]:
+        if row[rentree] == "2021" and int(row[elementaire]) > 0 and changed < CHANGED_ECOLES:
+            row[total], row[elementaire] = str(int(row[total]) + 3), str(int(row[elementaire]) + 3)
+            changed += 1
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return path
+
+
+def _computed(output):
+    """What `edhub compute` says it did, shortened: "43 calculés, 0 à jour; 1023214 créées, 0 modifiées…"."""
+    summary = next((line for line in output.splitlines() if line.startswith("Indicateurs : ")), "")
+    return summary.removeprefix("Indicateurs : ").replace(" (sources inchangées). Valeurs :", ";").rstrip(".")
+
+
 def _load(urls, clients, per_client):
     """`clients` processes, each with one keep-alive connection, each doing `per_client` GETs over `urls`, all
     starting together. Returns (family, url, status, seconds) for every request.
@@ -326,7 +379,7 @@ def _tail(text, lines=15):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-BENCHMARKS = {"setup": bench_setup, "imports": bench_imports, "api": bench_api}
+BENCHMARKS = {"setup": bench_setup, "imports": bench_imports, "api": bench_api, "compute": bench_compute}
 
 
 def main():

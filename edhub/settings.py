@@ -106,6 +106,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "edhub" / "static",
     # Front-end packages installed from npm (package-lock.json), served under /static/vendor/.
     ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
+    ("vendor/maplibre-gl", NODE_MODULES_DIR / "maplibre-gl" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

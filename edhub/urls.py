@@ -9,6 +9,7 @@ urlpatterns = [
     path("recherche/", include("edhub.www.search.urls")),
     path("territoires/", include("edhub.www.territories.urls")),
     path("ecoles/", include("edhub.www.schools.urls")),
+    path("carte/", include("edhub.www.map.urls")),
     path("api/v1/", api_views.index, name="api-index"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/.*$", api_views.not_found),

@@ -54,6 +54,11 @@ def test_openapi_document(client, db):
         "/api/v1/schools",
         "/api/v1/schools/{uai}",
         "/api/v1/sources",
+        "/api/v1/indicators",
+        "/api/v1/indicators/{slug}",
+        "/api/v1/indicators/{slug}/values",
+        "/api/v1/geometries/{level}",
+        "/api/v1/geometries/schools",
     }
     list_schools = document["paths"]["/api/v1/schools"]["get"]
     assert {p["name"] for p in list_schools["parameters"]} >= {"territory", "kind", "sector", "page", "format"}

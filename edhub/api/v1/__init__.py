@@ -4,7 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from edhub.api.v1 import schools, sources, territories
+from edhub.api.v1 import geometries, indicators, schools, sources, territories
 
 api = NinjaAPI(
     title="edhub API",
@@ -20,6 +20,8 @@ api = NinjaAPI(
 api.add_router("/territories", territories.router)
 api.add_router("/schools", schools.router)
 api.add_router("/sources", sources.router)
+api.add_router("/indicators", indicators.router)
+api.add_router("/geometries", geometries.router)
 
 
 # Operations group their query parameters in one schema argument of this name: clients see flat parameters.

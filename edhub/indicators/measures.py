@@ -1,0 +1,447 @@
+"""How indicators are computed: each school or commune gives a vector of additive parts, the engine sums these
+vectors level by level (see engine.py), and `finalize` turns a territory's sum into its value.
+
+Every vector starts with three parts:
+- `n`: units with data (a territory with n = 0 gets no value: "N.C."),
+- `covered` and `universe`: the coverage of the value is covered / universe (schools, or inhabitants),
+followed by the parts of the measure (numerator, denominator…). A ratio is a ratio of sums, a mean a sum of
+weighted values over a sum of weights: never a mean of means.
+"""
+
+from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
+from statistics import median
+from typing import NamedTuple
+
+from django.db import models
+
+from edhub.indicators.models import Note
+from edhub.schools.models import ECOLE_KINDS, LYCEE_KINDS, Kind, Sector, Variable
+
+FAMILY_KINDS = {
+    "ecoles": ECOLE_KINDS,
+    # The IPS of écoles describes their élémentaire pupils: maternelles have none.
+    "ecoles_elementaires": (Kind.ECOLE_ELEMENTAIRE, Kind.ECOLE_PRIMAIRE),
+    "colleges": (Kind.COLLEGE,),
+    "lycees": LYCEE_KINDS,
+}
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Somme"
+    RATIO = "ratio", "Ratio des sommes"
+    SHARE = "share", "Part (ratio des sommes)"
+    WEIGHTED_MEAN = "weighted_mean", "Moyenne pondérée par les effectifs"
+    MEDIAN = "median", "Médiane"
+    GAP = "gap", "Écart à un territoire de référence"
+
+
+class Value(NamedTuple):
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    coverage: float | None
+    note: str = Note.NONE
+
+
+def coverage(covered, universe):
+    return covered / universe if universe else None
+
+
+def column_sums(vectors):
+    """The element-wise sum of vectors (a list of them)."""
+    if len(vectors) == 1:
+        return vectors[0]
+    if len(vectors) < 64:
+        return [sum(column) for column in zip(*vectors, strict=False)]
+    return [sum(map(itemgetter(i), vectors)) for i in range(len(vectors[0]))]
+
+
+class Measure:
+    """The recipe of an indicator. `parts` returns ({uai: vector}, {place id: vector}) for one period:
+    school parts are summed into the school's commune or arrondissement, place parts are the communes' and
+    arrondissements' own (a commune's own part wins over those of its arrondissements)."""
+
+    aggregation: Aggregation
+    scale = 1.0
+    on_schools = True  # the value depends on the school registry
+    school_kinds = None  # the kinds of schools the measure is about (None: all of them, or none)
+
+    @property
+    def reads(self):
+        """The parts of the inputs this measure reads (see Inputs.fingerprint)."""
+        return ("geography", "registry") if self.on_schools else ("geography",)
+
+    def periods(self, inputs):
+        raise NotImplementedError
+
+    def parts(self, inputs, period):
+        raise NotImplementedError
+
+    def combine(self, vectors):
+        return column_sums(vectors)
+
+    def finalize(self, total):
+        n, covered, universe, *parts = total
+        if not n:
+            return None
+        cover = coverage(covered, universe)
+        if self.aggregation == Aggregation.SUM:
+            (value,) = parts
+            return Value(value, value, None, cover)
+        numerator, denominator = parts
+        value = self.scale * numerator / denominator if denominator else None
+        return Value(value, numerator, denominator, cover)
+
+
+def _registry_periods(inputs):
+    return [inputs.registry_period] if inputs.registry_period else []
+
+
+def _rentrees(figures, schools):
+    """The rentrées (as periods) where at least one of these schools has a figure."""
+    return [str(rentree) for rentree, values in figures.items() if any(s.uai in values for s in schools)]
+
+
+class OfFamily:
+    """Mixin of the measures about one family of schools, named by their `family` field."""
+
+    @property
+    def school_kinds(self):
+        return FAMILY_KINDS[self.family]
+
+    def members(self, inputs):
+        return [s for s in inputs.schools if s.kind in self.school_kinds]
+
+
+@dataclass(frozen=True)
+class SchoolCount(Measure):
+    """Schools of the registry (closed ones excepted) of some kinds and sector. Every commune has a value,
+    0 when the registry lists no such school there."""
+
+    kinds: tuple = ()
+    sector: str = ""
+    aggregation = Aggregation.SUM
+
+    def periods(self, inputs):
+        return _registry_periods(inputs)
+
+    def parts(self, inputs, period):
+        kinds, sector = set(self.kinds), self.sector
+        matching, other = (0, 1, 1, 1.0), (0, 1, 1, 0.0)
+        schools = {
+            s.uai: matching if (not kinds or s.kind in kinds) and (not sector or s.sector == sector) else other
+            for s in inputs.schools
+            if s.counted
+        }
+        return schools, dict.fromkeys(inputs.tree.place_ids, (1, 0, 0, 0.0))
+
+
+@dataclass(frozen=True)
+class SchoolFigureSum(OfFamily, Measure):
+    """The sum of a yearly school figure (pupils, classes) over the schools of a family, per rentrée.
+    Coverage: share of the family's schools with the figure."""
+
+    variable: str
+    family: str
+    aggregation = Aggregation.SUM
+
+    @property
+    def reads(self):
+        return (*super().reads, f"school:{self.variable}")
+
+    def periods(self, inputs):
+        return _rentrees(inputs.school_figures(self.variable), self.members(inputs))
+
+    def parts(self, inputs, period):
+        figures = inputs.school_figures(self.variable).get(int(period), {})
+        parts = {}
+        for school in self.members(inputs):
+            value = figures.get(school.uai)
+            if value is not None:
+                parts[school.uai] = (1, 1, 1, value)
+            elif school.counted:
+                parts[school.uai] = (0, 0, 1, 0.0)
+        return parts, {}
+
+
+@dataclass(frozen=True)
+class SchoolFigureRatio(SchoolFigureSum):
+    """Σ variable / Σ denominator over the schools of a family that have both figures, per rentrée."""
+
+    denominator: str = ""
+    aggregation = Aggregation.RATIO
+
+    @property
+    def reads(self):
+        return (*super().reads, f"school:{self.denominator}")
+
+    def parts(self, inputs, period):
+        numerators = inputs.school_figures(self.variable).get(int(period), {})
+        denominators = inputs.school_figures(self.denominator).get(int(period), {})
+        parts = {}
+        for school in self.members(inputs):
+            numerator, denominator = numerators.get(school.uai), denominators.get(school.uai)
+            if numerator is not None and denominator is not None:
+                parts[school.uai] = (1, 1, 1, numerator, denominator)
+            elif school.counted or numerator is not None:
+                parts[school.uai] = (0, 0, 1, 0.0, 0.0)
+        return parts, {}
+
+
+@dataclass(frozen=True)
+class PriorityShare(Measure):
+    """Share (%) of the public écoles and collèges that belong to the éducation prioritaire networks given,
+    among those described by a source that states it (coverage: their share)."""
+
+    networks: tuple
+    aggregation = Aggregation.SHARE
+    scale = 100.0
+
+    def periods(self, inputs):
+        return _registry_periods(inputs)
+
+    def parts(self, inputs, period):
+        eligible = (*ECOLE_KINDS, Kind.COLLEGE)
+        parts = {}
+        for s in inputs.schools:
+            if s.counted and s.sector == Sector.PUBLIC and s.kind in eligible:
+                known = int(s.priority_known)
+                parts[s.uai] = (known, known, 1, float(known and s.priority in self.networks), float(known))
+        return parts, {}
+
+
+@dataclass(frozen=True)
+class IpsMean(OfFamily, Measure):
+    """IPS of a family of schools, weighted by their pupils (`weight`) of the same rentrée when every school with
+    an IPS has them, else the plain mean of the schools (noted "non pondéré"). NS values are left out; coverage:
+    share of the family's schools with an IPS."""
+
+    family: str
+    weight: str = Variable.PUPILS
+    aggregation = Aggregation.WEIGHTED_MEAN
+
+    @property
+    def reads(self):
+        return (*super().reads, f"school:{Variable.IPS}", f"school:{self.weight}")
+
+    def periods(self, inputs):
+        return _rentrees(inputs.school_figures(Variable.IPS), self.members(inputs))
+
+    def parts(self, inputs, period):
+        rentree = int(period)
+        ips = inputs.school_figures(Variable.IPS).get(rentree, {})
+        pupils = inputs.school_figures(self.weight).get(rentree, {})
+        parts = {}
+        for school in self.members(inputs):
+            value = ips.get(school.uai)
+            if value is None:
+                if school.counted:
+                    parts[school.uai] = (0, 0, 1, 0.0, 0.0, 0, 0.0)
+                continue
+            weight = pupils.get(school.uai)
+            if weight:
+                parts[school.uai] = (1, 1, 1, value * weight, weight, 1, value)
+            else:
+                parts[school.uai] = (1, 1, 1, 0.0, 0.0, 0, value)
+        return parts, {}
+
+    def finalize(self, total):
+        n, covered, universe, weighted, weights, n_weighted, plain = total
+        if not n:
+            return None
+        if n_weighted == n and weights > 0:
+            return Value(weighted / weights, weighted, weights, coverage(covered, universe))
+        return Value(plain / n, plain, n, coverage(covered, universe), Note.UNWEIGHTED)
+
+
+@dataclass(frozen=True)
+class IpsMedian(IpsMean):
+    """Median IPS of the schools of a family (each school counts once). The engine gathers the schools' values
+    instead of summing them."""
+
+    aggregation = Aggregation.MEDIAN
+
+    @property
+    def reads(self):  # no weights
+        return ("geography", "registry", f"school:{Variable.IPS}")
+
+    def parts(self, inputs, period):
+        ips = inputs.school_figures(Variable.IPS).get(int(period), {})
+        parts = {}
+        for school in self.members(inputs):
+            value = ips.get(school.uai)
+            if value is not None:
+                parts[school.uai] = (1, 1, 1, (value,))
+            elif school.counted:
+                parts[school.uai] = (0, 0, 1, ())
+        return parts, {}
+
+    def combine(self, vectors):
+        counts = column_sums([vector[:3] for vector in vectors])
+        return [*counts, tuple(chain.from_iterable(vector[3] for vector in vectors))]
+
+    def finalize(self, total):
+        n, covered, universe, values = total
+        if not n:
+            return None
+        return Value(median(values), None, None, coverage(covered, universe))
+
+
+@dataclass(frozen=True)
+class Gap(Measure):
+    """The value of another indicator minus that of the reference territory (the académie, or France)."""
+
+    base: str
+    reference: str  # "academie" or "france"
+    aggregation = Aggregation.GAP
+
+
+@dataclass(frozen=True)
+class PlaceSum(Measure):
+    """A figure of the communes (population) summed upward; arrondissements only for themselves."""
+
+    attribute: str
+    aggregation = Aggregation.SUM
+    on_schools = False
+
+    def periods(self, inputs):
+        return [inputs.geography_period] if inputs.geography_period else []
+
+    def parts(self, inputs, period):
+        parts = {}
+        for place in inputs.tree.places:
+            value = getattr(place, self.attribute)
+            parts[place.id] = (1, 1, 1, float(value)) if value is not None else (0, 0, 1, 0.0)
+        return {}, parts
+
+
+@dataclass(frozen=True)
+class PlaceRatio(PlaceSum):
+    """Σ attribute / Σ denominator over the communes that have both (population density)."""
+
+    denominator: str = ""
+    aggregation = Aggregation.RATIO
+
+    def parts(self, inputs, period):
+        parts = {}
+        for place in inputs.tree.places:
+            numerator, denominator = getattr(place, self.attribute), getattr(place, self.denominator)
+            known = numerator is not None and denominator is not None
+            parts[place.id] = (1, 1, 1, float(numerator), denominator) if known else (0, 0, 1, 0.0, 0.0)
+        return {}, parts
+
+
+@dataclass(frozen=True)
+class RuralShare(PlaceSum):
+    """Share (%) of the population living in rural communes (INSEE density levels 5 to 7), among communes of
+    known density; noted "estimé" when the level of some of them is estimated. Coverage: share of the population
+    in communes of known density."""
+
+    attribute: str = "population"
+    aggregation = Aggregation.SHARE
+    scale = 100.0
+
+    def parts(self, inputs, period):
+        parts = {}
+        for place in inputs.tree.places:
+            population = float(place.population or 0)
+            if place.rural is None:
+                parts[place.id] = (0, 0.0, population, 0.0, 0.0, 0.0)
+            else:
+                rural = population if place.rural else 0.0
+                estimated = population if place.density_estimated else 0.0
+                parts[place.id] = (1, population, population, rural, population, estimated)
+        return {}, parts
+
+    def finalize(self, total):
+        n, covered, universe, rural, known, estimated = total
+        if not n:
+            return None
+        value = self.scale * rural / known if known else None
+        return Value(value, rural, known, coverage(covered, universe), Note.ESTIMATED if estimated else Note.NONE)
+
+
+def arcep_ratios(inputs, variable, period):
+    """{place id: (eligible premises, premises)} of the communes and arrondissements with Arcep figures."""
+    premises = inputs.territory_figures("locaux").get(period, {})
+    eligible = inputs.territory_figures(variable).get(period, {})
+    return {place: (eligible[place], total) for place, total in premises.items() if place in eligible}
+
+
+@dataclass(frozen=True)
+class ArcepShare(Measure):
+    """Share (%) of the premises (locaux) eligible to a wired speed, Σ eligible / Σ premises over the communes
+    (`complement`: the premises NOT eligible). Coverage: share of the population in communes with figures."""
+
+    variable: str
+    complement: bool = False
+    aggregation = Aggregation.SHARE
+    scale = 100.0
+    on_schools = False
+
+    @property
+    def reads(self):
+        return (*super().reads, "territory:locaux", f"territory:{self.variable}")
+
+    def periods(self, inputs):
+        return sorted(inputs.territory_figures("locaux"))
+
+    def parts(self, inputs, period):
+        figures = arcep_ratios(inputs, self.variable, period)
+        parts = {}
+        for place in inputs.tree.places:
+            population = float(place.population or 0)
+            if place.id in figures:
+                eligible, premises = figures[place.id]
+                numerator = premises - eligible if self.complement else eligible
+                parts[place.id] = (1, population, population, numerator, premises)
+            else:
+                parts[place.id] = (0, 0.0, population, 0.0, 0.0)
+        return {}, parts
+
+
+@dataclass(frozen=True)
+class SchoolsInSlowCommunes(Measure):
+    """Schools of the registry located in a commune where fewer than `threshold` of the premises are eligible to
+    the speed of `variable` (Arcep; an arrondissement without figures takes its commune's). As a number, or as a
+    share (%) of the schools whose commune has figures. Coverage: share of schools whose commune has figures."""
+
+    variable: str
+    threshold: float = 0.5
+    share: bool = False
+    scale = 100.0
+
+    @property
+    def aggregation(self):
+        return Aggregation.SHARE if self.share else Aggregation.SUM
+
+    @property
+    def reads(self):
+        return (*super().reads, "territory:locaux", f"territory:{self.variable}")
+
+    def periods(self, inputs):
+        return sorted(inputs.territory_figures(self.variable))
+
+    def parts(self, inputs, period):
+        ratios = {
+            place: eligible / premises
+            for place, (eligible, premises) in arcep_ratios(inputs, self.variable, period).items()
+            if premises
+        }
+        commune_of = inputs.tree.commune_of
+        parts = {}
+        for school in inputs.schools:
+            if not school.counted:
+                continue
+            ratio = ratios.get(school.place)
+            if ratio is None and school.place in commune_of:
+                ratio = ratios.get(commune_of[school.place])
+            known = int(ratio is not None)
+            slow = float(known and ratio < self.threshold)
+            parts[school.uai] = (known, known, 1, slow, float(known)) if self.share else (0, known, 1, slow)
+        if self.share:
+            return parts, {}
+        # As a number, every commune has a value: 0 when none of its schools is in a slow commune.
+        return parts, dict.fromkeys(inputs.tree.place_ids, (1, 0, 0, 0.0))
