@@ -22,6 +22,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -113,10 +114,8 @@ def compute(slugs=None, territory=None, force=False, progress=False):
         versions = source_versions()
         states = {state.indicator: state for state in IndicatorState.objects.filter(indicator__in=CATALOGUE)}
         inputs = Inputs()
-        scope = None
-        if territory is not None and territory.level != Level.FRANCE:
-            scope = Scope.of(territory, inputs)
-        run = Run(inputs, scope, partial=set(states) if scope else set())
+        partial = territory is not None and territory.level != Level.FRANCE
+        run = Run(inputs, territory if partial else None, partial=set(states) if partial else set())
         bar = tqdm(selected, desc="Indicateurs", unit=" indicateur", disable=not progress)
         for indicator in bar:
             bar.set_postfix_str(indicator.slug)
@@ -136,6 +135,7 @@ def compute(slugs=None, territory=None, force=False, progress=False):
                 continue
             results = run.evaluate(indicator)
             outcome = write(indicator, results, inputs.tree, run.written_scope(indicator), version)
+            run.release(indicator)
             outcome.seconds = time.perf_counter() - start
             state.data_version, state.computed_at, state.duration = version, timezone.now(), outcome.seconds
             state.save()
@@ -159,14 +159,24 @@ def _digest(content, indicator):
 
 
 class Run:
-    """The evaluations of one computation: `partial` indicators are evaluated on `scope` only."""
+    """The evaluations of one computation: `partial` indicators are evaluated on the scope of `territory` only."""
 
-    def __init__(self, inputs, scope, partial):
+    def __init__(self, inputs, territory, partial):
         self.inputs = inputs
-        self.scope = scope
+        self.territory = territory
         self.partial = partial
         self.results = {}
         self.full_gaps = set()  # gaps whose reference moved: evaluated and written in full
+        self.bases = {indicator.measure.base for indicator in CATALOGUE.values() if indicator.derived_from}
+
+    @cached_property
+    def scope(self):
+        return Scope.of(self.territory, self.inputs) if self.territory else None
+
+    def release(self, indicator):
+        """Forget the values of a written indicator, unless others are derived from them."""
+        if indicator.slug not in self.bases:
+            del self.results[indicator.slug]
 
     def scope_of(self, indicator):
         return self.scope if indicator.slug in self.partial else None

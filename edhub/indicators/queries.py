@@ -59,7 +59,7 @@ def indicators_for(territory, *, public=True):
     - value, coverage, note, numerator, denominator of the territory for that period (value None: "N.C.");
     - comparisons: [{territory, value, coverage, note}] of its parents, nearest first, for the same period;
     - history: [{period, value, coverage}] of the territory, oldest first.
-    Two queries, whatever the number of indicators.
+    One query, whatever the number of indicators, when the parent chain is loaded (as get_territory does).
     """
     chain = [territory, *territory.ancestors()]
     rows = IndicatorValue.objects.filter(territory_id__in=[t.pk for t in chain]).values_list(

@@ -230,3 +230,11 @@ def test_indicators_for_an_academie_leaves_out_the_gaps_to_itself(computed_world
     assert "ips_ecoles" in slugs
     assert "ips_ecoles_ecart_france" in slugs
     assert "ips_ecoles_ecart_academie" not in slugs
+
+
+def test_values_of_an_indicator_never_computed_are_all_not_communicated(client):
+    data = client.get("/api/v1/indicators/ips_lycees/values?level=region_academique").json()
+
+    assert (data["indicator"], data["period"], data["level"]) == ("ips_lycees", None, "region_academique")
+    assert len(data["values"]) == 18
+    assert {(item["value"], item["coverage"]) for item in data["values"]} == {(None, None)}

@@ -22,8 +22,9 @@ class Command(BaseCommand):
             "--territory",
             metavar="NIVEAU:CODE",
             help=(
-                "N'écrire que les valeurs de ce territoire, de ce qu'il contient et de ce qui le contient "
-                "(ex. departement:94), après un changement de données limité à ce territoire."
+                "Ne recalculer que les valeurs de ce territoire, de ce qu'il contient et de ce qui le contient "
+                "(ex. departement:94 ; pour un arrondissement, toute sa commune), après un changement de données "
+                "limité à ce territoire."
             ),
         )
         parser.add_argument("--force", action="store_true", help="Recalculer même si les sources n'ont pas changé.")
