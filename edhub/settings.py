@@ -107,6 +107,7 @@ STATICFILES_DIRS = [
     # Front-end packages installed from npm (package-lock.json), served under /static/vendor/.
     ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
     ("vendor/maplibre-gl", NODE_MODULES_DIR / "maplibre-gl" / "dist"),
+    ("vendor/chart.js", NODE_MODULES_DIR / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
