@@ -34,10 +34,14 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "edhub.territories",
     "edhub.schools",
     "edhub.opendata",
     "edhub.indicators",
+    "edhub.accounts",
+    "edhub.inventories",
     "edhub.www",
 ]
 
@@ -98,6 +102,44 @@ LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded files (inventories): private, never served as static files.
+MEDIA_ROOT = VAR_DIR / "uploads"
+FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+
+# Background work (django-tasks): large uploads and recomputations run in `edhub db_worker`, which `make run`
+# starts beside the web server. Tests run them immediately (EDHUB_TASKS=immediate).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("EDHUB_TASKS") == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+
+# Accounts: local accounts for the embedded platform; ProConnect (OpenID Connect) when PROCONNECT_CLIENT_ID is set.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "inventories:index"
+LOGOUT_REDIRECT_URL = "home"
+LOGIN_ATTEMPTS, LOGIN_LOCK_SECONDS = 5, 15 * 60  # failed logins of one account before it is locked a while
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PROCONNECT = bool(os.environ.get("PROCONNECT_CLIENT_ID"))
+if PROCONNECT:
+    # ProConnect's endpoints, e.g. https://auth.agentconnect.gouv.fr/api/v2 (PROCONNECT_URL, without a trailing /).
+    _proconnect = os.environ.get("PROCONNECT_URL", "").rstrip("/")
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("edhub.accounts.oidc.ProConnectBackend")
+    OIDC_RP_CLIENT_ID = os.environ["PROCONNECT_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+    OIDC_RP_SIGN_ALGO = "RS256"
+    OIDC_RP_SCOPES = "openid email given_name usual_name"
+    OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_proconnect}/authorize"
+    OIDC_OP_TOKEN_ENDPOINT = f"{_proconnect}/token"
+    OIDC_OP_USER_ENDPOINT = f"{_proconnect}/userinfo"
+    OIDC_OP_JWKS_ENDPOINT = f"{_proconnect}/jwks"
+    OIDC_OP_LOGOUT_ENDPOINT = f"{_proconnect}/session/end"
+    OIDC_CREATE_USER = False
+    OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

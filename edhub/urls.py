@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -10,10 +11,13 @@ urlpatterns = [
     path("territoires/", include("edhub.www.territories.urls")),
     path("ecoles/", include("edhub.www.schools.urls")),
     path("carte/", include("edhub.www.map.urls")),
+    path("inventaires/", include("edhub.www.inventories.urls")),
+    path("compte/", include("edhub.www.accounts.urls")),
     path("api/v1/", api_views.index, name="api-index"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/.*$", api_views.not_found),
     path("admin/", admin.site.urls),
+    *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.PROCONNECT else []),
 ]
 
 handler500 = "edhub.www.errors.server_error"

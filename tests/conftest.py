@@ -57,6 +57,13 @@ def _isolated_var(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _immediate_tasks(settings, tmp_path):
+    """Background tasks run at once, inside the test; uploaded files go to the test's temporary folder."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached figures and API responses never leak from one test to the next."""
     cache.clear()

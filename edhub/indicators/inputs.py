@@ -14,6 +14,7 @@ from functools import cached_property
 
 from django.db.models import Max
 
+from edhub.inventories.models import Declaration
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import School, SchoolFigure, State
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
@@ -171,6 +172,71 @@ class Tree:
         return chain
 
 
+@dataclass(frozen=True, slots=True)
+class DeclaredSchool:
+    """The declaration in force of a school for a rentrée (local inventory); None fields are unknown."""
+
+    pupils: int | None
+    classes: int | None
+    fixed_computers: int | None
+    mobile_devices: int | None
+    video_projectors: int | None
+    interactive_screens: int | None
+    classes_display: int | None
+    classes_teacher_computer: int | None
+    classes_internet: int | None
+    classes_camera: int | None
+    classes_microphone: int | None
+    classes_speakers: int | None
+    classes_wifi: int | None
+    shared_mobile_pack: bool | None
+    director_computer: bool | None
+    director_connection: bool | None
+    director_printer: bool | None
+    technology: str
+    download_mbps: float | None
+    ent_in_use: bool | None
+
+    @property
+    def terminals(self):
+        known = (self.fixed_computers, self.mobile_devices)
+        return None if None in known else sum(known)
+
+    @property
+    def displays(self):
+        known = (self.video_projectors, self.interactive_screens)
+        return None if None in known else sum(known)
+
+    @property
+    def fibre(self):
+        return (self.technology == "fibre") if self.technology else None
+
+    @property
+    def speed_30(self):
+        return None if self.download_mbps is None else self.download_mbps >= 30
+
+    @property
+    def socle(self):
+        """Whether the école meets the socle numérique de base (None when part of it is unknown): in every class a
+        fixed video projector or interactive screen, a teacher computer, Internet, a camera, a microphone and
+        speakers; a shared mobile pack; for the director a computer, a connection and a networked printer."""
+        per_class = (
+            self.classes_display,
+            self.classes_teacher_computer,
+            self.classes_internet,
+            self.classes_camera,
+            self.classes_microphone,
+            self.classes_speakers,
+        )
+        school = (self.shared_mobile_pack, self.director_computer, self.director_connection, self.director_printer)
+        if self.classes is None or None in per_class or None in school:
+            return None
+        return all(count >= self.classes for count in per_class) and all(school)
+
+
+DECLARED_FIELDS = tuple(DeclaredSchool.__slots__)
+
+
 class Inputs:
     """The data of one computation run, each part loaded on first use."""
 
@@ -181,7 +247,7 @@ class Inputs:
 
     def fingerprint(self, key):
         """The hash of one part of the inputs: "geography", "registry", "school:<variable>" or
-        "territory:<variable>" (the figures of schools or territories)."""
+        "territory:<variable>" (the figures of schools or territories), "inventory" (the local declarations)."""
         if key not in self._fingerprints:
             kind, _, variable = key.partition(":")
             if kind == "geography":
@@ -192,6 +258,8 @@ class Inputs:
                 content = self.school_figures(variable)
             elif kind == "territory":
                 content = self.territory_figures(variable)
+            elif kind == "inventory":
+                content = self.declarations
             else:
                 raise KeyError(key)
             self._fingerprints[key] = hashlib.sha256(repr(content).encode()).hexdigest()
@@ -247,6 +315,16 @@ class Inputs:
                 figures[period][territory] = value
             self._territory_figures[variable] = dict(figures)
         return self._territory_figures[variable]
+
+    @cached_property
+    def declarations(self):
+        """{rentrée: {uai: DeclaredSchool}}: the declarations in force (those of the latest published upload)."""
+        declared = defaultdict(dict)
+        for rentree, uai, *fields in Declaration.objects.published().values_list(
+            "rentree", "school_id", *DECLARED_FIELDS
+        ):
+            declared[rentree][uai] = DeclaredSchool(*fields)
+        return {rentree: declared[rentree] for rentree in sorted(declared)}
 
     @cached_property
     def registry_period(self):

@@ -445,3 +445,73 @@ class SchoolsInSlowCommunes(Measure):
             return parts, {}
         # As a number, every commune has a value: 0 when none of its schools is in a slow commune.
         return parts, dict.fromkeys(inputs.tree.place_ids, (1, 0, 0, 0.0))
+
+
+class Declared(Measure):
+    """Mixin of the measures read from local declarations (inventories), per declared rentrée. A school of the
+    registry (closed ones excepted; of the family when one is given) without a usable declaration counts in the
+    coverage's universe only."""
+
+    @property
+    def reads(self):
+        return (*super().reads, "inventory")
+
+    @property
+    def school_kinds(self):
+        return FAMILY_KINDS[self.family] if self.family else None
+
+    def periods(self, inputs):
+        return [str(rentree) for rentree in inputs.declarations]
+
+    def parts(self, inputs, period):
+        declared = inputs.declarations.get(int(period), {})
+        kinds = self.school_kinds
+        unknown = self.unknown_part
+        parts = {}
+        for school in inputs.schools:
+            if kinds and school.kind not in kinds:
+                continue
+            declaration = declared.get(school.uai)
+            part = self.part(declaration) if declaration is not None else None
+            if part is not None:
+                parts[school.uai] = part
+            elif school.counted:
+                parts[school.uai] = unknown
+        return parts, {}
+
+
+@dataclass(frozen=True)
+class DeclaredRatio(Declared):
+    """Σ numerator / Σ denominator (properties of the declarations) over the schools that declared both."""
+
+    numerator: str
+    denominator: str
+    family: str = ""
+    scale: float = 1.0
+    unknown_part = (0, 0, 1, 0.0, 0.0)
+
+    @property
+    def aggregation(self):
+        return Aggregation.SHARE if self.scale == 100 else Aggregation.RATIO
+
+    def part(self, declaration):
+        numerator, denominator = getattr(declaration, self.numerator), getattr(declaration, self.denominator)
+        if numerator is None or denominator is None:
+            return None
+        return (1, 1, 1, float(numerator), float(denominator))
+
+
+@dataclass(frozen=True)
+class DeclaredShare(Declared):
+    """Share (%) of the schools whose declaration says yes to `test` (a property of the declaration), among those
+    whose declaration tells."""
+
+    test: str
+    family: str = ""
+    aggregation = Aggregation.SHARE
+    scale = 100.0
+    unknown_part = (0, 0, 1, 0.0, 0.0)
+
+    def part(self, declaration):
+        answer = getattr(declaration, self.test)
+        return None if answer is None else (1, 1, 1, float(answer), 1.0)

@@ -1,5 +1,6 @@
 """Provenance: every imported value points to the import run that wrote it."""
 
+from django.apps import apps
 from django.db import connection, models
 
 
@@ -8,17 +9,20 @@ class ImportRunQuerySet(models.QuerySet):
         return self.filter(status=ImportRun.Status.SUCCESS)
 
     def data_version(self):
-        """Changes whenever an import succeeds: the key under which cached figures and responses stay valid.
+        """Changes whenever an import succeeds or indicators are computed: the key under which cached figures and
+        responses stay valid.
 
-        Asked on every API request, so written in plain SQL: the ORM would cost more than the cached answer.
+        Asked on every API request, so written as one plain query: the ORM would cost more than the cached answer.
         """
+        states = apps.get_model("indicators", "IndicatorState")._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT MAX(finished_at), COUNT(*) FROM {ImportRun._meta.db_table} WHERE status = %s",
+                f"SELECT MAX(finished_at), COUNT(*), (SELECT MAX(computed_at) FROM {states}) "
+                f"FROM {ImportRun._meta.db_table} WHERE status = %s",
                 [ImportRun.Status.SUCCESS],
             )
-            last, count = cursor.fetchone()
-        return f"{last}-{count}".replace(" ", "T") if last else "empty"
+            last, count, computed = cursor.fetchone()
+        return f"{last}-{count}-{computed}".replace(" ", "T") if last else "empty"
 
     def latest_per_source(self):
         """The last successful run of each source."""

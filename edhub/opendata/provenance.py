@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from edhub.inventories.models import SOURCE as INVENTORIES_SOURCE
 from edhub.opendata.models import ImportRun
 from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
@@ -9,6 +10,7 @@ from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
 # Sources loaded outside the open-data registry.
 OTHER_SOURCES = {
     GEOGRAPHY_SOURCE: "Référentiel géographique : Code officiel géographique et populations légales (INSEE)",
+    INVENTORIES_SOURCE: "Inventaires locaux : déclarations des collectivités et des académies (edhub)",
 }
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InventoriesConfig(AppConfig):
+    name = "edhub.inventories"
+    verbose_name = "Inventaires locaux"

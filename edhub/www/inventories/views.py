@@ -1,0 +1,193 @@
+"""Local data hub pages: download the template, upload an inventory, check its preview, publish, roll back."""
+
+import csv
+import hashlib
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
+from edhub.inventories import publishing
+from edhub.inventories.columns import COLUMNS
+from edhub.inventories.models import Upload
+from edhub.inventories.tasks import INLINE_MAX_BYTES, validate_upload
+from edhub.inventories.template import XLSX_TYPE, template_csv, template_xlsx
+from edhub.inventories.validation import current_rentree, validate
+from edhub.www.inventories.forms import RollbackForm, UploadForm
+
+PROBLEMS_SHOWN = 200
+PREVIEW_ROWS = 20
+
+
+def _crumbs(current, links=()):
+    return {"root_dir": reverse("home"), "links": list(links), "current": current}
+
+
+def _habilitation(request):
+    habilitation = habilitation_of(request.user)
+    if habilitation is None:
+        raise PermissionDenied("Votre compte n'a pas d'habilitation : demandez-en une à votre administrateur.")
+    return habilitation
+
+
+def _writer(request):
+    habilitation = _habilitation(request)
+    if not habilitation.can_write:
+        raise PermissionDenied("Votre compte est en lecture seule : il ne peut rien déposer ni publier.")
+    return habilitation
+
+
+def _upload_of(request, pk):
+    return get_object_or_404(Upload.objects.visible_to(_habilitation(request)).select_related("territory"), pk=pk)
+
+
+def documentation(request):
+    """The template's columns and rules, public."""
+    return render(
+        request,
+        "inventories/documentation.html",
+        {
+            "columns": COLUMNS,
+            "active_nav": "inventories",
+            "breadcrumb_data": _crumbs(
+                "Modèle d'inventaire", [{"url": reverse("inventories:index"), "title": "Inventaires locaux"}]
+            ),
+        },
+    )
+
+
+@login_required
+def index(request):
+    habilitation = _habilitation(request)
+    form = UploadForm()
+    if request.method == "POST":
+        _writer(request)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = _create(request, habilitation, form.cleaned_data["file"])
+            return redirect(upload)
+    uploads = Upload.objects.visible_to(habilitation).select_related("territory", "author", "confirmed_by")
+    return render(
+        request,
+        "inventories/index.html",
+        {
+            "habilitation": habilitation,
+            "scope": scope_label(habilitation),
+            "form": form,
+            "uploads": uploads[:100],
+            "rentree": current_rentree(),
+            "active_nav": "inventories",
+            "breadcrumb_data": _crumbs("Inventaires locaux"),
+        },
+    )
+
+
+def _create(request, habilitation, file):
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    upload = Upload.objects.create(
+        territory=habilitation.territory,
+        author=request.user,
+        role=habilitation.role,
+        file=file,
+        file_name=file.name[:255],
+        checksum=digest.hexdigest(),
+    )
+    if file.size <= INLINE_MAX_BYTES:
+        validate(upload)
+    else:
+        validate_upload.enqueue(upload.pk)
+    return upload
+
+
+@login_required
+def template(request, extension):
+    habilitation = _writer(request)
+    rentree = current_rentree()
+    schools = writable_schools(habilitation).select_related("commune").order_by("commune__name", "name", "uai")
+    schools = schools.only("uai", "name", "commune__name")
+    name = f"inventaire_{habilitation.territory.code if habilitation.territory else 'france'}_{rentree}"
+    if extension == "csv":
+        response = HttpResponse(template_csv(schools, rentree), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(template_xlsx(schools, rentree, scope_label(habilitation)), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+@login_required
+def upload_detail(request, pk):
+    upload = _upload_of(request, pk)
+    habilitation = habilitation_of(request.user)
+    problems = upload.problems
+    preview = upload.declarations.select_related("school").order_by("line")[:PREVIEW_ROWS]
+    return render(
+        request,
+        "inventories/upload.html",
+        {
+            "upload": upload,
+            "can_write": habilitation.can_write,
+            "problems": problems[:PROBLEMS_SHOWN],
+            "problems_hidden": max(0, len(problems) - PROBLEMS_SHOWN),
+            "blocking_count": len(upload.blocking_problems),
+            "warning_count": len(upload.warnings),
+            "preview": preview if upload.status in (Upload.Status.VALIDATED, Upload.Status.CONFIRMED) else [],
+            "rollback_form": RollbackForm(),
+            "active_nav": "inventories",
+            "breadcrumb_data": _crumbs(
+                f"Dépôt n° {upload.pk}", [{"url": reverse("inventories:index"), "title": "Inventaires locaux"}]
+            ),
+        },
+    )
+
+
+@login_required
+def progress(request, pk):
+    """The progress fragment, polled by htmx while the file is being analysed."""
+    upload = _upload_of(request, pk)
+    response = render(request, "inventories/_progress.html", {"upload": upload})
+    if not upload.in_progress:
+        response["HX-Refresh"] = "true"  # analysis over: reload the whole page with its preview
+    return response
+
+
+@login_required
+def problems(request, pk):
+    """Every problem of an upload as CSV (`;`, UTF-8 with BOM)."""
+    upload = _upload_of(request, pk)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["ligne", "colonne", "valeur", "motif", "gravité"])
+    for problem in upload.problems:
+        gravity = "bloquant (ligne rejetée)" if problem["blocking"] else "avertissement"
+        writer.writerow([problem["line"], problem["column"], problem["value"], problem["reason"], gravity])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="anomalies_depot_{upload.pk}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    _writer(request)
+    upload = _upload_of(request, pk)
+    try:
+        if action == "publish":
+            publishing.publish(upload, request.user)
+        elif action == "cancel":
+            publishing.cancel(upload)
+        elif action == "rollback":
+            publishing.roll_back(upload, request.user, request.POST.get("reason", ""))
+        else:
+            raise Http404(action)
+    except publishing.NotAllowed as error:
+        messages.error(request, str(error))
+    return redirect(upload)

@@ -1,0 +1,74 @@
+"""Inventory files as agents write them, and uploads made through the same code path as the web page."""
+
+import hashlib
+
+from django.core.files.base import ContentFile
+
+from edhub.accounts.scope import habilitation_of
+from edhub.inventories.columns import COLUMNS
+from edhub.inventories.models import Upload
+from edhub.inventories.validation import validate
+
+HEADERS = [column.header for column in COLUMNS]
+# Real schools of the test database (annuaire 094, geolocation of collèges, IPS of écoles).
+CRETEIL_ECOLE = "0940197D"  # École élémentaire Charles Beuvin A, Créteil, public
+CRETEIL_ECOLE_2 = "0941387X"  # École primaire José De Heredia, Créteil, public
+CRETEIL_ECOLE_PRIVEE = "0940970U"  # École primaire privée de Maille, Créteil
+FRESNES_ECOLE = "0940176F"  # École élémentaire Robert Doisneau, Fresnes (94), public
+CRETEIL_COLLEGE = "0941351H"  # Collège Louis Issaurat, Créteil, public
+CRETEIL_COLLEGE_PRIVE = "0940884A"  # Collège privé de Maille, Créteil
+PANTIN_COLLEGE = "0931713G"  # Collège Lavoisier, Pantin (93, académie de Créteil), public
+PARIS_COLLEGE = "0750360J"  # Collège Claude Chappe, Paris (académie de Paris), public
+
+FULL_ROW = {
+    "Rentrée": "2025",
+    "Élèves": "200",
+    "Classes": "8",
+    "Ordinateurs fixes élèves": "10",
+    "Portables et tablettes élèves": "30",
+    "Vidéoprojecteurs": "6",
+    "Écrans ou tableaux interactifs": "2",
+    "Classes avec vidéoprojecteur ou écran interactif": "8",
+    "Classes avec ordinateur enseignant": "8",
+    "Classes connectées": "8",
+    "Classes avec caméra": "8",
+    "Classes avec microphone": "8",
+    "Classes avec haut-parleurs": "8",
+    "Classes couvertes par le Wi-Fi": "6",
+    "Classe mobile partagée": "oui",
+    "Ordinateur de la direction": "oui",
+    "Connexion de la direction": "oui",
+    "Imprimante-scanner en réseau": "oui",
+    "Technologie de connexion": "fibre",
+    "Débit descendant mesuré (Mbit/s)": "95,5",
+    "Débit montant mesuré (Mbit/s)": "40",
+    "ENT utilisé": "oui",
+    "Nom de l'ENT": "ENT 94",
+}
+
+
+def inventory_csv(rows, separator=";", headers=HEADERS):
+    """CSV bytes (UTF-8 with BOM, CRLF, as Excel writes it): `rows` are {header: value} dicts."""
+    lines = [separator.join(headers)]
+    for row in rows:
+        lines.append(separator.join(str(row.get(header, "")) for header in headers))
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def row(uai, **changes):
+    """A complete row for `uai`, with some headers changed."""
+    return {"UAI": uai, **FULL_ROW, **changes}
+
+
+def upload_file(user, content, name="inventaire.csv"):
+    """An upload by `user`, analysed at once (as the page does for small files)."""
+    habilitation = habilitation_of(user)
+    upload = Upload.objects.create(
+        territory=habilitation.territory,
+        author=user,
+        role=habilitation.role,
+        file=ContentFile(content, name=name),
+        file_name=name,
+        checksum=hashlib.sha256(content).hexdigest(),
+    )
+    return validate(upload)
