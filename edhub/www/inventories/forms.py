@@ -23,8 +23,6 @@ class UploadForm(forms.Form):
                 f"Le fichier pèse {filesizeformat(file.size)} : la limite est de "
                 f"{filesizeformat(settings.FILE_UPLOAD_MAX_BYTES)}. Découpez-le par commune ou par département."
             )
-        if not file.size:
-            raise forms.ValidationError("Le fichier est vide.")
         return file
 
 

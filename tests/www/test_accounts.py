@@ -1,0 +1,35 @@
+"""Local login: success leads to the inventories, failures are counted and lock the account for a while."""
+
+import pytest
+from django.urls import reverse
+
+from edhub.accounts.models import Role
+from edhub.territories.models import Level
+from tests.accounts.factories import PASSWORD, agent
+from tests.www.utils import text_of
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("accounts:login")
+
+
+def test_login_and_logout(client):
+    agent(Role.COMMUNE, Level.COMMUNE, "94028", username="creteil")
+    response = client.post(LOGIN, {"username": "creteil", "password": PASSWORD})
+    assert response["Location"] == reverse("inventories:index")
+    assert "Se déconnecter (creteil)" in text_of(client.get(reverse("home")))
+    client.post(reverse("accounts:logout"))
+    assert "Se connecter" in text_of(client.get(reverse("home")))
+
+
+def test_wrong_password_then_lock(client, settings):
+    agent(Role.COMMUNE, Level.COMMUNE, "94028", username="creteil")
+    for _ in range(settings.LOGIN_ATTEMPTS):
+        response = client.post(LOGIN, {"username": "creteil", "password": "mauvais"})
+        assert "Identifiant ou mot de passe incorrect." in text_of(response)
+    response = client.post(LOGIN, {"username": "creteil", "password": PASSWORD})
+    assert "Trop de tentatives échouées pour ce compte : réessayez dans 15 minutes." in text_of(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_proconnect_button_only_when_configured(client):
+    assert "ProConnect" not in text_of(client.get(LOGIN))

@@ -1,0 +1,161 @@
+"""The inventory pages: template download, upload, preview, publication, rollback, and who may do what."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from edhub.accounts.models import Role
+from edhub.inventories.models import Upload
+from edhub.inventories.tasks import INLINE_MAX_BYTES
+from edhub.inventories.validation import current_rentree
+from edhub.territories.models import Level
+from tests.accounts.factories import PASSWORD, agent
+from tests.inventories.utils import CRETEIL_ECOLE, CRETEIL_ECOLE_2, FRESNES_ECOLE, inventory_csv, row, upload_file
+from tests.www.utils import text_of
+
+pytestmark = pytest.mark.django_db
+INDEX = reverse("inventories:index")
+
+
+@pytest.fixture
+def commune_agent(client):
+    user = agent(Role.COMMUNE, Level.COMMUNE, "94028")
+    client.force_login(user)
+    return user
+
+
+def post_file(client, content, name="inventaire.csv"):
+    return client.post(INDEX, {"file": SimpleUploadedFile(name, content)})
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(INDEX)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={INDEX}"
+
+
+def test_an_account_without_habilitation_is_refused(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("sans-role", password=PASSWORD))
+    response = client.get(INDEX)
+    assert response.status_code == 403
+    assert "Votre compte n’a pas d’habilitation" in text_of(response).replace("'", "’")
+
+
+def test_index_says_the_scope(client, commune_agent):
+    text = text_of(client.get(INDEX))
+    assert "Commune — Créteil." in text
+    assert "Vous pouvez déclarer : les écoles publiques de Créteil" in text
+    assert "Aucun dépôt pour l’instant." in text
+
+
+def test_the_template_is_prefilled_with_the_schools_of_the_scope(client, commune_agent):
+    response = client.get(reverse("inventories:template", args=["xlsx"]))
+    assert response["Content-Disposition"] == f'attachment; filename="inventaire_94028_{current_rentree()}.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book["Inventaire"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("UAI", "Nom", "Commune", "Rentrée", "Élèves")
+    uais = {r[0] for r in rows[1:]}
+    assert {CRETEIL_ECOLE, CRETEIL_ECOLE_2} <= uais
+    assert FRESNES_ECOLE not in uais
+    assert len(uais) == 43  # the public écoles of Créteil in the directory of Val-de-Marne
+    assert {r[2] for r in rows[1:]} == {"Créteil"}
+    assert book["Notice"]["A6"].value == "UAI"
+
+    csv = client.get(reverse("inventories:template", args=["csv"])).content.decode("utf-8")
+    assert csv.startswith("\ufeffUAI;Nom;Commune;Rentrée;Élèves;Classes;")
+    assert len(csv.strip().splitlines()) == 44
+
+
+def test_upload_preview_publish_and_rollback(client, commune_agent, django_capture_on_commit_callbacks):
+    response = post_file(client, inventory_csv([row(CRETEIL_ECOLE), row(FRESNES_ECOLE)]))
+    upload = Upload.objects.get()
+    assert response["Location"] == upload.get_absolute_url()
+    text = text_of(client.get(upload.get_absolute_url()))
+    assert "1 ligne valide" in text
+    assert "1 ligne rejetée (1 anomalie bloquante, 0 avertissement)" in text
+    assert f"3 UAI {FRESNES_ECOLE} hors de votre périmètre" in text
+    assert "Publier 1 ligne valide comme nouvelle version" in text
+    assert "Ecole élémentaire Charles Beuvin A (0940197D)" in text
+
+    report = client.get(reverse("inventories:problems", args=[upload.pk])).content.decode("utf-8")
+    assert report.splitlines()[1].startswith(f"3;UAI;{FRESNES_ECOLE};hors de votre périmètre")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("inventories:act", args=[upload.pk, "publish"]))
+    upload.refresh_from_db()
+    assert (upload.status, upload.version) == (Upload.Status.CONFIRMED, 1)
+    history = text_of(client.get(INDEX))
+    assert "inventaire.csv Créteil 1 Publié" in history
+
+    response = client.post(reverse("inventories:act", args=[upload.pk, "rollback"]), {"reason": ""}, follow=True)
+    assert "Indiquez le motif de l’annulation." in text_of(response).replace("'", "’")
+    client.post(reverse("inventories:act", args=[upload.pk, "rollback"]), {"reason": "Doublon"})
+    upload.refresh_from_db()
+    assert (upload.status, upload.rollback_reason) == (Upload.Status.ROLLED_BACK, "Doublon")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("photo.png", b"\x89PNG", "« photo.png » n’est ni un classeur XLSX ni un fichier CSV"),
+        ("vide.csv", b"", "Le fichier soumis est vide."),
+    ],
+)
+def test_wrong_files_are_refused_by_the_form(client, commune_agent, name, content, error):
+    response = post_file(client, content, name)
+    assert response.status_code == 200
+    assert error in text_of(response).replace("'", "’")
+    assert not Upload.objects.exists()
+
+
+def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, commune_agent):
+    rows = [row(CRETEIL_ECOLE, **{"Rentrée": str(2000 + n % 26), "Nom de l'ENT": "x" * 60}) for n in range(600)]
+    content = inventory_csv(rows)
+    assert len(content) > INLINE_MAX_BYTES
+    post_file(client, content)
+    upload = Upload.objects.get()
+    # The immediate task backend of the tests analysed it at once: 26 rentrées, the other rows are duplicates.
+    assert (upload.status, upload.rows_read, upload.rows_valid, upload.rows_rejected) == (
+        Upload.Status.VALIDATED,
+        600,
+        26,
+        574,
+    )
+    fragment = client.get(reverse("inventories:progress", args=[upload.pk]))
+    assert fragment["HX-Refresh"] == "true"
+    assert "Analysé : à confirmer : 100 %" in text_of(fragment)
+
+
+def test_agents_only_see_and_act_on_their_territory(client, commune_agent):
+    other = agent(Role.COMMUNE, Level.COMMUNE, "94034")
+    theirs = upload_file(other, inventory_csv([row(FRESNES_ECOLE)]))
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+    assert client.post(reverse("inventories:act", args=[theirs.pk, "publish"])).status_code == 404
+    assert client.get(reverse("inventories:problems", args=[theirs.pk])).status_code == 404
+    assert theirs.get_absolute_url() not in client.get(INDEX).content.decode()
+
+    national = agent(Role.NATIONAL)
+    client.force_login(national)
+    assert client.get(theirs.get_absolute_url()).status_code == 200
+
+
+def test_a_reader_sees_the_history_but_cannot_upload_or_publish(client):
+    writer = agent(Role.DEPARTEMENT, Level.DEPARTEMENT, "94", username="dep94")
+    reader = agent(Role.READER, Level.DEPARTEMENT, "94", username="lecteur94")
+    upload = upload_file(writer, inventory_csv([row("0941351H")]))
+    client.force_login(reader)
+    page = text_of(client.get(INDEX))
+    assert "Déposer le fichier rempli" not in page
+    assert "inventaire.csv" in page
+    assert post_file(client, inventory_csv([row("0941351H")])).status_code == 403
+    assert client.post(reverse("inventories:act", args=[upload.pk, "publish"])).status_code == 403
+    assert client.get(reverse("inventories:template", args=["xlsx"])).status_code == 403
+
+
+def test_the_documentation_is_public(client):
+    text = text_of(client.get(reverse("inventories:documentation")))
+    assert "Classes avec vidéoprojecteur ou écran interactif" in text
+    assert "Une cellule vide signifie « inconnu »" in text
