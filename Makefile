@@ -35,6 +35,8 @@ data: install
 	@if [ -d "$(OPENDATA_FROM)" ]; then $(BIN)/edhub fetch --from "$(OPENDATA_FROM)" -v0; \
 	  else $(BIN)/edhub fetch --retries 2 || echo "Données ouvertes indisponibles (hors ligne ?) : la plateforme démarre avec ce qui est déjà en cache."; fi
 	$(BIN)/edhub import --all -v0
+	$(BIN)/edhub compute -v0
+	$(BIN)/edhub demo
 
 # Static files (DSFR, htmx…) collected and compressed once, again only when a package or a static file changes.
 STATIC_SOURCES := $(shell find edhub/static -type f 2>/dev/null)
@@ -42,9 +44,11 @@ var/static/.collected: requirements.txt package-lock.json $(STATIC_SOURCES)
 	$(BIN)/edhub collectstatic --noinput -v0
 	touch $@
 
+# The web server, and beside it the worker of background tasks (large uploads, recomputations), stopped with it.
 serve:
 	@echo "edhub sur http://127.0.0.1:$(PORT)/"
-	PORT=$(PORT) GUNICORN_ACCESSLOG=- $(BIN)/gunicorn edhub.wsgi --config gunicorn.conf.py
+	$(BIN)/edhub db_worker --interval 2 -v0 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  PORT=$(PORT) GUNICORN_ACCESSLOG=- $(BIN)/gunicorn edhub.wsgi --config gunicorn.conf.py
 
 ## The whole test suite: lint, migrations check, then every test on SQLite and on PostgreSQL.
 test: install /usr/bin/chromium lint

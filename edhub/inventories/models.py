@@ -114,6 +114,11 @@ class DeclarationQuerySet(models.QuerySet):
         one is in force (rolled-back uploads are not published any more)."""
         return self.filter(upload__status=Upload.Status.CONFIRMED).order_by("upload__confirmed_at", "upload_id")
 
+    def in_force(self):
+        """[Declaration]: the one in force for each school and rentrée among these, latest rentrée first."""
+        latest = {(row.school_id, row.rentree): row for row in self.published()}
+        return sorted(latest.values(), key=lambda row: (-row.rentree, row.school_id))
+
 
 class Declaration(models.Model):
     """What an upload declares of one school for one rentrée. An empty field is unknown, never zero."""

@@ -71,7 +71,7 @@ def test_the_template_is_prefilled_with_the_schools_of_the_scope(client, commune
 
 def test_upload_preview_publish_and_rollback(client, commune_agent, django_capture_on_commit_callbacks):
     response = post_file(client, inventory_csv([row(CRETEIL_ECOLE), row(FRESNES_ECOLE)]))
-    upload = Upload.objects.get()
+    upload = Upload.objects.get(author=commune_agent)
     assert response["Location"] == upload.get_absolute_url()
     text = text_of(client.get(upload.get_absolute_url()))
     assert "1 ligne valide" in text
@@ -108,7 +108,7 @@ def test_wrong_files_are_refused_by_the_form(client, commune_agent, name, conten
     response = post_file(client, content, name)
     assert response.status_code == 200
     assert error in text_of(response).replace("'", "’")
-    assert not Upload.objects.exists()
+    assert not Upload.objects.filter(author=commune_agent).exists()
 
 
 def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, commune_agent):
@@ -116,7 +116,7 @@ def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, co
     content = inventory_csv(rows)
     assert len(content) > INLINE_MAX_BYTES
     post_file(client, content)
-    upload = Upload.objects.get()
+    upload = Upload.objects.get(author=commune_agent)
     # The immediate task backend of the tests analysed it at once: 26 rentrées, the other rows are duplicates.
     assert (upload.status, upload.rows_read, upload.rows_valid, upload.rows_rejected) == (
         Upload.Status.VALIDATED,
@@ -159,3 +159,18 @@ def test_the_documentation_is_public(client):
     text = text_of(client.get(reverse("inventories:documentation")))
     assert "Classes avec vidéoprojecteur ou écran interactif" in text
     assert "Une cellule vide signifie « inconnu »" in text
+
+
+def test_the_school_page_shows_the_declaration_in_force(client, commune_agent, django_capture_on_commit_callbacks):
+    school_url = reverse("schools:detail", args=[CRETEIL_ECOLE])
+    assert "Aucun inventaire local publié ne décrit cet établissement (N.C.)." in text_of(client.get(school_url))
+    upload = upload_file(commune_agent, inventory_csv([row(CRETEIL_ECOLE, **{"Élèves": ""})]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("inventories:act", args=[upload.pk, "publish"]))
+    text = text_of(client.get(school_url))
+    assert "Équipement déclaré pour la rentrée 2025" in text
+    assert "Élèves N.C. Classes 8 Ordinateurs fixes élèves 10" in text
+    assert "Débit descendant mesuré (Mbit/s) 95,5 Mbit/s" in text
+    assert "Technologie de connexion Fibre optique (FttH, FttO)" in text
+    assert "Déclaration locale Inventaire de Créteil, version 1 publiée le" in text
+    assert "Inventaires locaux : déclarations des collectivités et des académies (edhub)" in text
