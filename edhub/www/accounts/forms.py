@@ -1,9 +1,9 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-
-from edhub.utils.text import fold
 
 
 class LoginForm(AuthenticationForm):
@@ -17,7 +17,8 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        key = f"edhub:login-failures:{fold(self.data.get('username', ''))}"
+        username = self.data.get("username", "").strip().lower()
+        key = f"edhub:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
         if cache.get(key, 0) >= settings.LOGIN_ATTEMPTS:
             raise ValidationError(
                 self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_SECONDS // 60}

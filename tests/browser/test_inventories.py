@@ -1,0 +1,67 @@
+"""An agent's path through the local data hub in Chromium: log in, download the template, upload a file with
+errors, read the preview; with an accessibility check of each page kind.
+
+The agent is created once, committed, so that the server thread sees it on PostgreSQL too; its uploads are
+removed at the end of the session.
+"""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from edhub.accounts.models import Role
+from edhub.inventories.models import Upload
+from edhub.territories.models import Level
+from tests.accounts.factories import PASSWORD, agent
+from tests.browser.conftest import serious_violations
+from tests.inventories.utils import CRETEIL_ECOLE, FRESNES_ECOLE, inventory_csv, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="session")
+def browser_agent(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        user = agent(Role.COMMUNE, Level.COMMUNE, "94028", username="navigateur-creteil")
+    yield user
+    with django_db_blocker.unblock():
+        Upload.objects.filter(author=user).delete()
+        user.delete()
+
+
+def test_log_in_download_the_template_upload_and_read_the_preview(page, browser_agent, tmp_path):
+    page.goto("/inventaires/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion des agents")
+    assert serious_violations(page) == []
+    page.get_by_label("Identifiant").fill("navigateur-creteil")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inventaires locaux du numérique éducatif")
+    expect(page.get_by_text("Vous pouvez déclarer : les écoles publiques de Créteil")).to_be_visible()
+    assert serious_violations(page) == []
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Modèle XLSX").click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    assert book["Inventaire"].max_row == 44  # a header and the 43 public écoles of Créteil
+
+    upload = tmp_path / "inventaire-creteil.csv"
+    upload.write_bytes(inventory_csv([row(CRETEIL_ECOLE), row(FRESNES_ECOLE), row(CRETEIL_ECOLE, **{"Classes": "x"})]))
+    page.get_by_label("Fichier d'inventaire").set_input_files(upload)
+    page.get_by_role("button", name="Déposer et analyser").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("inventaire-creteil.csv")
+    expect(page.locator("#rows-valid")).to_have_text("1 ligne valide")
+    expect(page.locator("#rows-rejected")).to_have_text("2 lignes rejetées")
+    problems = page.locator("#problems tbody tr")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0)).to_contain_text("hors de votre périmètre")
+    expect(problems.nth(1)).to_contain_text("nombre attendu")
+    expect(page.get_by_role("button", name="Publier 1 ligne valide comme nouvelle version")).to_be_visible()
+    assert serious_violations(page) == []
+
+    page.goto("/inventaires/modele/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Modèle d’inventaire")
+    assert serious_violations(page) == []
