@@ -12,6 +12,7 @@ import http.client
 import math
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
@@ -266,6 +267,153 @@ def bench_compute(bench):
         bench.fail(name, "the change of the pupils changed no value")
 
 
+# -- 5. local inventories ----------------------------------------------------------------------------------------
+
+INVENTORY_ROWS = 10_000
+AGENT_PASSWORD = "banc-d-essai-edhub-2026"
+
+
+def bench_inventories(bench):
+    """An upload of 10,000 rows through the web pages, analysed by the background worker, then one département's
+    upload and the recomputation of its indicators, as `edhub compute --territory` does it."""
+    bench.ensure_setup()
+    print("… preparing the scratch database: imports (annuaire 094, collèges, IPS), indicators, two agents")
+    for source in (ANNUAIRE, GEOLOC, IPS):
+        bench.ensure_imported(source)
+    bench.edhub("compute")
+    bench.edhub("agent", "banc-national", "--role", "national", "--password", AGENT_PASSWORD)
+    bench.edhub(
+        "agent", "banc-94", "--role", "departement", "--territory", "departement:94", "--password", AGENT_PASSWORD
+    )
+    colleges = _public_colleges("094")
+    with _server(bench) as base:
+        national = _agent_session(base, "banc-national")
+        header = national.get(f"{base}/inventaires/modele.csv").content.decode("utf-8-sig").splitlines()[0]
+        big = _inventory_file(bench.var_dir / "inventaire-national.csv", header, _ips_ecoles(INVENTORY_ROWS))
+        small = _inventory_file(bench.var_dir / "inventaire-94.csv", header, colleges)
+        upload_url = _upload(national, base, big)
+        seconds, _, output = bench.edhub("db_worker", "--batch", "--no-startup-delay")
+        state = _upload_state(national, upload_url)
+        name = f"upload of {INVENTORY_ROWS} rows: analysis (worker)"
+        bench.info(name, seconds, note=state)
+        if int(re.sub(r"\D", "", state.split(",")[-1]) or 0) < 0.99 * INVENTORY_ROWS:
+            bench.fail(name, f"unexpected analysis: {state}")
+        _publish(national, upload_url)
+        seconds, rss, _ = bench.edhub("db_worker", "--batch", "--no-startup-delay")
+        bench.info("  publication: national recompute (worker)", seconds, note=f"peak RSS {rss:.0f} MB")
+
+        departement = _agent_session(base, "banc-94")
+        upload_url = _upload(departement, base, small)
+        _publish(departement, upload_url)
+    seconds, rss, output = bench.edhub("compute", "--territory", "departement:94")
+    name = f"compute after one département's upload (94, {len(colleges)} collèges)"
+    done = _computed(output)
+    bench.check(name, seconds, COMPUTE_DEPARTEMENT_TARGET, note=f"{done}, peak RSS {rss:.0f} MB")
+    if "; 0 créées, 0 modifiées" in done:
+        bench.fail(name, "the upload changed no value")
+
+
+def _public_colleges(departement):
+    """The open public collèges of a département (code as in the geolocation file, e.g. "094")."""
+    with open(OPENDATA / GEOLOC[1], encoding="utf-8-sig", newline="") as handle:
+        return [
+            row["numero_uai"]
+            for row in csv.DictReader(handle, delimiter=";")
+            if row["code_departement"] == departement
+            and row["secteur_public_prive_libe"] == "Public"
+            and row["etat_etablissement_libe"] == "OUVERT"
+        ]
+
+
+def _ips_ecoles(count):
+    with open(OPENDATA / IPS[1], encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        header = next(reader)
+        column = header.index("UAI")
+        return [row[column] for _, row in zip(range(count), reader, strict=False)]
+
+
+def _inventory_file(path, header, uais):
+    """A filled-in template (`header`: its first line): every school with plausible, consistent values."""
+    lines = [header]
+    for n, uai in enumerate(uais):
+        classes = 4 + n % 9
+        values = [uai, "", "", "2025", 25 * classes, classes, n % 12, n % 30, classes, n % 3]
+        values += [classes - n % 2] * 7 + ["oui", "oui", "oui", "non" if n % 4 else "oui"]
+        values += ["fibre" if n % 3 else "cuivre", 8 + n % 300, 1 + n % 50, "oui", "ENT"]
+        lines.append(";".join(str(value) for value in values))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class _server:
+    """gunicorn serving the scratch database, as `make serve` does (the worker is run separately, in batches)."""
+
+    def __init__(self, bench):
+        self.bench = bench
+
+    def __enter__(self):
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        log_path = self.bench.var_dir / "gunicorn-inventories.log"
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "edhub.wsgi", "--config", str(ROOT / "gunicorn.conf.py")],
+                cwd=ROOT,
+                env={**self.bench.env, "PORT": str(port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_until_up(self.process, self.base, log_path)
+        return self.base
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=10)
+
+
+def _agent_session(base, username):
+    session = _session()
+    session.get(f"{base}/compte/connexion/")
+    response = session.post(
+        f"{base}/compte/connexion/",
+        data={"username": username, "password": AGENT_PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": base},
+    )
+    if not response.url.endswith("/inventaires/"):
+        raise StepFailed(f"login of {username} failed ({response.status_code} {response.url})")
+    return session
+
+
+def _upload(session, base, path):
+    with open(path, "rb") as handle:
+        response = session.post(
+            f"{base}/inventaires/",
+            files={"file": (path.name, handle, "text/csv")},
+            data={"csrfmiddlewaretoken": session.cookies["csrftoken"]},
+            headers={"Referer": base},
+        )
+    if "/inventaires/depots/" not in response.url:
+        raise StepFailed(f"upload of {path.name} refused ({response.status_code})")
+    return response.url
+
+
+def _upload_state(session, url):
+    text = session.get(url).text
+    found = re.search(r'<strong id="rows-valid">([^<]+)</strong>', text)
+    status = re.search(r'<dd id="upload-status">([^<]+)</dd>', text)
+    return f"{status.group(1).strip() if status else '?'}, {found.group(1).strip() if found else 'no preview'}"
+
+
+def _publish(session, url):
+    response = session.post(
+        f"{url}publish/", data={"csrfmiddlewaretoken": session.cookies["csrftoken"]}, headers={"Referer": url}
+    )
+    if "Publié" not in _upload_state(session, response.url):
+        raise StepFailed(f"publication failed: {_upload_state(session, response.url)}")
+
+
 def _changed_effectifs(path):
     """A copy of the pupils file of Ille-et-Vilaine where a few écoles have 3 more élémentaire pupils in 2021."""
     with open(OPENDATA / EFFECTIFS[1], encoding="utf-8-sig", newline="") as handle:
@@ -379,7 +527,13 @@ def _tail(text, lines=15):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-BENCHMARKS = {"setup": bench_setup, "imports": bench_imports, "api": bench_api, "compute": bench_compute}
+BENCHMARKS = {
+    "setup": bench_setup,
+    "imports": bench_imports,
+    "api": bench_api,
+    "compute": bench_compute,
+    "inventories": bench_inventories,
+}
 
 
 def main():
