@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "edhub.indicators",
     "edhub.accounts",
     "edhub.inventories",
+    "edhub.ami",
     "edhub.www",
 ]
 

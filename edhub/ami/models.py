@@ -1,0 +1,240 @@
+"""Connectivity call (AMI): campaigns, their published scoring grid and the versions of their rules.
+
+A campaign is drafted freely. When it opens, its rules (dates, budget, laureates, cost model, eligibility gates,
+caps, scoring grid) are frozen into version 1; every later change of the rules of an open or closed campaign
+records a new version with its date and author, so that candidates and the committee can always tell which
+rules applied when.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from edhub.territories.models import Level
+
+# The territories a campaign may cover.
+CAMPAIGN_LEVELS = (Level.FRANCE, Level.REGION_ACADEMIQUE, Level.ACADEMIE, Level.DEPARTEMENT)
+
+# Wired speed thresholds published by the Arcep per commune (premises eligible to at least N Mbit/s).
+SPEED_THRESHOLDS = ((3, "3 Mbit/s"), (8, "8 Mbit/s (bon haut débit)"), (30, "30 Mbit/s (très haut débit)"))
+SPEED_THRESHOLDS += ((100, "100 Mbit/s"), (1000, "1 Gbit/s"))
+
+# The default published grid of the call (issue 4): code, label, weight, automatic (computed from data).
+DEFAULT_GRID = (
+    ("connectivite", "Besoin de connectivité des écoles", 30, True),
+    ("ruralite", "Ruralité de la commune", 15, True),
+    ("social", "Priorité sociale (IPS des écoles, REP)", 15, True),
+    ("projet", "Projet pédagogique", 20, False),
+    ("cofinancement", "Cofinancement et pérennité", 10, False),
+    ("coherence", "Cohérence avec les plans territoriaux de réseaux (SDTAN, RIP)", 10, False),
+)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        OPEN = "open", "Ouvert aux candidatures"
+        CLOSED = "closed", "Clos"
+
+    title = models.CharField("titre", max_length=200)
+    territory = models.ForeignKey(
+        "territories.Territory",
+        verbose_name="territoire",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level__in": CAMPAIGN_LEVELS},
+        help_text="La France, une région académique, une académie ou un département.",
+    )
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    opens_on = models.DateField("ouverture des candidatures")
+    closes_on = models.DateField("clôture des candidatures")
+    budget = models.PositiveIntegerField("budget (euros)")
+    laureates_min = models.PositiveSmallIntegerField("nombre minimal de lauréats", default=30)
+    laureates_max = models.PositiveSmallIntegerField("nombre maximal de lauréats", default=50)
+    ceiling_per_school = models.PositiveIntegerField(
+        "plafond par école (euros)", null=True, blank=True, help_text="Vide : pas de plafond par école."
+    )
+    ceiling_per_class = models.PositiveIntegerField(
+        "plafond par classe (euros)", null=True, blank=True, help_text="Vide : pas de plafond par classe."
+    )
+    rural_only = models.BooleanField(
+        "communes rurales seulement (grille de densité INSEE, niveaux 5 à 7)", default=True
+    )
+    requires_public_ecole = models.BooleanField("au moins une école publique ouverte", default=True)
+    speed_threshold = models.PositiveSmallIntegerField(
+        "seuil de débit (Mbit/s)",
+        choices=SPEED_THRESHOLDS,
+        default=30,
+        help_text="Débit filaire en dessous duquel une école ou une commune est mal connectée.",
+    )
+    share_threshold = models.FloatField(
+        "part des locaux éligibles au seuil (%)",
+        default=50.0,
+        help_text="Commune éligible quand une part moindre de ses locaux atteint le seuil (Arcep).",
+    )
+    cap_per_departement = models.PositiveSmallIntegerField(
+        "lauréats au plus par département", null=True, blank=True, help_text="Vide : pas de plafond."
+    )
+    version = models.PositiveIntegerField("version des règles", default=0, editable=False)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "appel à manifestation d'intérêt"
+        verbose_name_plural = "appels à manifestation d'intérêt"
+        ordering = ["-opens_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")), name="ami_campaign_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(laureates_max__gte=models.F("laureates_min")), name="ami_campaign_laureates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("ami:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_public(self):
+        """Open and closed calls are public; drafts are seen by administrators only."""
+        return self.status != self.Status.DRAFT
+
+    def clean(self):
+        errors = {}
+        if self.territory_id and self.territory.level not in CAMPAIGN_LEVELS:
+            errors["territory"] = "Un appel couvre la France, une région académique, une académie ou un département."
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            errors["closes_on"] = "La clôture doit suivre l'ouverture."
+        if None not in (self.laureates_min, self.laureates_max) and self.laureates_max < self.laureates_min:
+            errors["laureates_max"] = "Le nombre maximal de lauréats doit être au moins le nombre minimal."
+        if self.share_threshold is not None and not 0 < self.share_threshold <= 100:
+            errors["share_threshold"] = "Une part entre 0 et 100 %."
+        if errors:
+            raise ValidationError(errors)
+
+    def add_default_grid(self):
+        """The default published grid of the call, when the campaign has no criterion yet."""
+        if self.criteria.exists():
+            return
+        Criterion.objects.bulk_create(
+            Criterion(campaign=self, code=code, label=label, weight=weight, automatic=automatic, position=position)
+            for position, (code, label, weight, automatic) in enumerate(DEFAULT_GRID, start=1)
+        )
+
+    def rules(self):
+        """The rules of the call as plain data: what a version freezes."""
+        return {
+            "title": self.title,
+            "territory": {"level": self.territory.level, "code": self.territory.code, "name": self.territory.name},
+            "opens_on": self.opens_on.isoformat(),
+            "closes_on": self.closes_on.isoformat(),
+            "budget": self.budget,
+            "laureates_min": self.laureates_min,
+            "laureates_max": self.laureates_max,
+            "ceiling_per_school": self.ceiling_per_school,
+            "ceiling_per_class": self.ceiling_per_class,
+            "rural_only": self.rural_only,
+            "requires_public_ecole": self.requires_public_ecole,
+            "speed_threshold": self.speed_threshold,
+            "share_threshold": self.share_threshold,
+            "cap_per_departement": self.cap_per_departement,
+            "criteria": [
+                {
+                    "code": c.code,
+                    "label": c.label,
+                    "weight": c.weight,
+                    "automatic": c.automatic,
+                    "published": c.published,
+                }
+                for c in self.criteria.order_by("position", "id")
+            ],
+        }
+
+    @transaction.atomic
+    def open(self, user=None):
+        """Draft → open: the rules are frozen into version 1."""
+        if self.status != self.Status.DRAFT:
+            raise ValidationError("Seul un appel en brouillon peut être ouvert.")
+        self.add_default_grid()
+        self.status = self.Status.OPEN
+        self.save(update_fields=["status"])
+        return self.record_version(user)
+
+    @transaction.atomic
+    def record_version(self, user=None, note=""):
+        """Freeze the current rules into a new version if they differ from the last one (not for drafts).
+
+        Returns the new version, or None when nothing changed."""
+        if self.status == self.Status.DRAFT:
+            return None
+        rules = self.rules()
+        last = self.versions.order_by("-number").first()
+        if last is not None and last.rules == rules:
+            return None
+        number = (last.number if last else 0) + 1
+        version = self.versions.create(
+            number=number,
+            rules=rules,
+            created_by=user,
+            note="Ouverture" if number == 1 else (note or "Modification des règles"),
+        )
+        Campaign.objects.filter(pk=self.pk).update(version=number)
+        self.version = number
+        return version
+
+    def cost_ceiling(self, schools, classes):
+        """The eligible cost of a dossier under the cost model (None: no ceiling)."""
+        ceilings = []
+        if self.ceiling_per_school is not None:
+            ceilings.append(self.ceiling_per_school * schools)
+        if self.ceiling_per_class is not None:
+            ceilings.append(self.ceiling_per_class * classes)
+        return min(ceilings) if ceilings else None
+
+
+class Criterion(models.Model):
+    """A line of the scoring grid: automatic criteria are computed from data, manual ones entered by scorers."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField("code", max_length=30)
+    label = models.CharField("libellé", max_length=200)
+    weight = models.PositiveSmallIntegerField("poids")
+    automatic = models.BooleanField("calculé à partir des données", default=False)
+    published = models.BooleanField("publié", default=True)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "critère de la grille"
+        verbose_name_plural = "grille de notation"
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="ami_criterion_code_unique")]
+
+    def __str__(self):
+        return f"{self.label} ({self.weight})"
+
+
+class CampaignVersion(models.Model):
+    """The frozen rules of a campaign from a date on."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("version")
+    rules = models.JSONField("règles")
+    created_at = models.DateTimeField("en vigueur depuis", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField("motif", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "version des règles"
+        verbose_name_plural = "versions des règles"
+        ordering = ["campaign", "-number"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="ami_version_unique")]
+
+    def __str__(self):
+        return f"{self.campaign} — version {self.number}"
