@@ -1,0 +1,96 @@
+"""Pages of the connectivity call, on the real data of the test database."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from edhub.ami.models import Campaign
+from edhub.territories.models import Level
+from tests.accounts.factories import PASSWORD, agent
+from tests.ami.factories import CampaignFactory, campaign_on
+from tests.www.utils import text_of, title_of
+
+
+@pytest.fixture
+def campaign(db):
+    campaign = campaign_on(Level.ACADEMIE, "14", title="AMI connectivité — académie de Rennes")  # Bretagne
+    campaign.open()
+    return campaign
+
+
+@pytest.mark.django_db
+def test_index_lists_public_calls_drafts_for_administrators_only(client, campaign):
+    draft = CampaignFactory(title="Brouillon national")
+    text = text_of(client.get(reverse("ami:index")))
+    assert "AMI connectivité — académie de Rennes" in text
+    assert "Ouvert aux candidatures" in text
+    assert "Brouillon national" not in text
+    assert client.get(reverse("ami:detail", args=[draft.pk])).status_code == 404
+    client.login(username=agent("national").username, password=PASSWORD)
+    text = text_of(client.get(reverse("ami:index")))
+    assert "Brouillon national" in text
+    assert "Créer un appel (administration)" in text
+    assert client.get(reverse("ami:detail", args=[draft.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_detail_shows_the_published_grid_and_versions(client, campaign):
+    response = client.get(campaign.get_absolute_url())
+    text = text_of(response)
+    assert title_of(response).startswith("AMI connectivité — académie de Rennes")
+    assert "Besoin de connectivité des écoles 30 calculée à partir des données" in text
+    assert "Projet pédagogique 20 saisie par les instructeurs" in text
+    assert "moins de 50,0 % des locaux éligibles à 30 Mbit/s" in text
+    assert "Version 1, en vigueur depuis le" in text
+    assert "Ouverture" in text
+
+
+@pytest.mark.django_db
+def test_eligibles_ranked_explained_and_filtered(client, campaign):
+    response = client.get(reverse("ami:eligibles", args=[campaign.pk]), {"departement": "35"})
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "85 communes éligibles dans le département 35 sur 332" in text
+    assert "ruralité estimée" in text
+    assert "1 Marcillé-Raoul (35164) 35" in text
+    assert "Mal connectée : 0,7 % des locaux éligibles à 30 Mbit/s (seuil : moins de 50,0 %)" in text
+    assert "39,7 : 99,3 % des locaux sous 30 Mbit/s" in text
+    assert "Pages des communes éligibles" in response.content.decode()  # 85 rows: two pages
+    assert client.get(reverse("ami:eligibles", args=[campaign.pk]), {"departement": "94"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_eligibles_exports(client, campaign):
+    url = reverse("ami:eligibles-export", args=[campaign.pk, "csv"])
+    response = client.get(url, {"departement": "35"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="communes_eligibles_ami_{campaign.pk}_35.csv"'
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeffRang;Code commune;Commune;")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 1 + 85
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert (first["Rang"], first["Code commune"], first["Commune"]) == ("1", "35164", "Marcillé-Raoul")
+    assert first["Manque de connectivité (sur 40)"] == "39,7"
+    assert first["Part des locaux au seuil (%)"] == "0,7"
+    assert first["Densité estimée"] == "oui"
+    response = client.get(reverse("ami:eligibles-export", args=[campaign.pk, "xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    # Académie de Rennes: Côtes-d'Armor, Finistère, Ille-et-Vilaine, Morbihan.
+    assert {row[3] for row in rows[1:]} == {"22", "29", "35", "56"}
+    assert rows[1][0] == 1
+    assert sum(1 for row in rows[1:] if row[3] == "35") == 85
+
+
+@pytest.mark.django_db
+def test_a_campaign_on_a_departement_offers_only_that_departement(client):
+    campaign = campaign_on(Level.DEPARTEMENT, "94", status=Campaign.Status.OPEN)
+    response = client.get(reverse("ami:eligibles", args=[campaign.pk]))
+    text = text_of(response)
+    assert "0 commune éligible sur 47" in text
+    assert "Aucune commune ne remplit les conditions de l’appel." in text
+    assert [c for c, _ in response.context["form"].fields["departement"].choices] == ["", "94"]
