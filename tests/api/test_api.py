@@ -1,3 +1,9 @@
+import gzip
+
+from django.utils import timezone
+
+from edhub.indicators.models import IndicatorState
+from edhub.opendata.models import ImportRun
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
 from tests.opendata.factories import ImportRunFactory
 
@@ -98,3 +104,20 @@ def test_responses_are_cached_until_the_next_import(client, world, django_assert
     assert client.get(url).json()["name"] == "Val-d'Évian"
     ImportRunFactory(source="geographie")
     assert client.get(url).json()["name"] == "Val-d'Évian-les-Bains"
+
+
+def test_large_answers_are_compressed_for_clients_that_accept_it(client, db):
+    url = "/api/v1/schools?territory=departement:94&page_size=200"
+    plain = client.get(url)
+    compressed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content) / 4
+    assert compressed["Vary"] == "Accept-Encoding"
+
+
+def test_a_computation_renews_cached_answers(client, world):
+    before = ImportRun.objects.data_version()
+    IndicatorState.objects.create(indicator="population", computed_at=timezone.now())
+    assert ImportRun.objects.data_version() != before
