@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+from ami import bench_ami
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -533,6 +534,7 @@ BENCHMARKS = {
     "api": bench_api,
     "compute": bench_compute,
     "inventories": bench_inventories,
+    "ami": bench_ami,
 }
 
 
