@@ -13,6 +13,7 @@ urlpatterns = [
     path("carte/", include("edhub.www.map.urls")),
     path("inventaires/", include("edhub.www.inventories.urls")),
     path("compte/", include("edhub.www.accounts.urls")),
+    path("comparer/", include("edhub.www.compare.urls")),
     path("api/v1/", api_views.index, name="api-index"),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/.*$", api_views.not_found),

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from edhub.indicators.engine import compute
 from edhub.opendata.importing import run_import
 from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import load_geography
@@ -28,6 +29,33 @@ REAL_FILES = {
     "arcep-communes": "arcep-communes-rurales-2018.csv",
     "arcep-debit": "arcep-mci-commune-debit-2019.csv",
 }
+
+# Indicators computed once per session on the real data of the test database (fixture `computed`).
+SESSION_INDICATORS = [
+    "etablissements",
+    "ecoles",
+    "ecoles_publiques",
+    "colleges",
+    "eleves_ecoles",
+    "ips_ecoles",
+    "ips_ecoles_mediane",
+    "ips_ecoles_ecart_academie",
+    "ips_ecoles_ecart_france",
+    "part_rep",
+    "population",
+    "part_population_rurale",
+    "debit_30",
+    "inelig_3",
+    "etablissements_sous_30",
+    "part_etablissements_sous_30",
+]
+
+
+@pytest.fixture(scope="session")
+def computed(django_db_setup, django_db_blocker):
+    """The session indicators, computed on the real data; tests then run in transactions rolled back."""
+    with django_db_blocker.unblock():
+        return {outcome.slug: outcome for outcome in compute(SESSION_INDICATORS)}
 
 
 def pytest_configure(config):

@@ -102,3 +102,37 @@ def indicators_for(territory, *, public=True):
 def _described(row):
     value, coverage, note = row[:3]
     return {"value": value, "coverage": coverage, "note": note or ""}
+
+
+def compared(territories, *, public=True):
+    """Every indicator existing at the level of one of `territories`, with the value of each of them, in one query.
+
+    Returns, in catalogue order, a list of dicts: indicator, sources, period (the latest with a value for one of
+    the territories, None when nothing is known) and values: for each territory in order, {value, coverage, note}
+    at that period (value None: "N.C."), or None where the indicator does not exist at its level.
+    """
+    rows = IndicatorValue.objects.filter(territory_id__in=[t.pk for t in territories]).values_list(
+        "territory_id", "indicator", "period", "value", "coverage", "note"
+    )
+    values = defaultdict(dict)  # indicator -> {(territory id, period): row}
+    for territory_id, slug, period, *row in rows:
+        values[slug][territory_id, period] = row
+    result = []
+    for indicator in CATALOGUE.values():
+        levels = [territory.level in indicator.levels for territory in territories]
+        if not any(levels) or (public and not indicator.public):
+            continue
+        known = values.get(indicator.slug, {})
+        period = max((period for _, period in known), default=None)
+        result.append(
+            {
+                "indicator": indicator,
+                "sources": [source_info(slug) for slug in indicator.sources],
+                "period": period,
+                "values": [
+                    _described(known.get((territory.pk, period), (None,) * 3)) if exists else None
+                    for territory, exists in zip(territories, levels, strict=True)
+                ],
+            }
+        )
+    return result

@@ -7,7 +7,7 @@ from django.db.models import Sum
 from edhub.indicators.engine import compute
 from edhub.indicators.models import IndicatorState, IndicatorValue
 from edhub.territories.models import Level, Territory, TerritoryFigure
-from tests.indicators.conftest import SESSION_INDICATORS
+from tests.conftest import SESSION_INDICATORS
 from tests.indicators.utils import value_of
 from tests.opendata.factories import ImportRunFactory
 

@@ -9,7 +9,7 @@ from edhub.indicators.models import SCHOOL_LEVEL, IndicatorValue, Note
 from edhub.schools.models import ECOLE_KINDS, Kind, School, SchoolFigure, Sector, Variable
 from edhub.territories.models import Level, Territory, TerritoryFigure
 from edhub.territories.queries import counted_schools
-from tests.indicators.conftest import SESSION_INDICATORS
+from tests.conftest import SESSION_INDICATORS
 from tests.indicators.utils import value_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("computed")]

@@ -1,17 +1,21 @@
-import csv
-import io
 from datetime import datetime
 from typing import Literal
 
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from edhub.api.v1.geometries import GEOJSON, feature_collection, geojson_response, simplified
 from edhub.api.v1.schemas import ERRORS, Out
 from edhub.api.v1.territories import resolve_reference
 from edhub.indicators.catalogue import CATALOGUE, public_indicators
+from edhub.indicators.models import SCHOOL_LEVEL
 from edhub.indicators.queries import computed_at, periods_of, values_at
 from edhub.opendata.provenance import source_info
+from edhub.schools.models import School
+from edhub.territories.models import Level, Territory
+from edhub.utils.exports import XLSX_TYPE, csv_response, xlsx_response
 
 router = Router(tags=["Indicateurs"])
 
@@ -66,7 +70,11 @@ class ValuesFilters(Schema):
     )
     parent: str | None = Field(None, description="Territoire englobant, sous la forme niveau:code (departement:94).")
     period: str | None = Field(None, description="Période ; par défaut la plus récente.")
-    format: Literal["json", "csv"] = Field("json", description="json ou csv (`;`, UTF-8 avec BOM).")
+    format: Literal["json", "csv", "xlsx", "geojson"] = Field(
+        "json",
+        description="json ; csv (`;`, UTF-8 avec BOM, décimales à virgule) ; xlsx (feuille des valeurs et feuille "
+        "« Source ») ; geojson (territoires avec leur contour simplifié, écoles en points).",
+    )
 
 
 def indicator_item(indicator):
@@ -118,8 +126,13 @@ def indicator_detail(request, slug: str):
     openapi_extra={
         "responses": {
             200: {
-                "description": "JSON, ou CSV avec format=csv.",
-                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "description": "JSON ; CSV avec format=csv ; classeur XLSX avec format=xlsx ; FeatureCollection "
+                "GeoJSON avec format=geojson.",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    GEOJSON: {"schema": {"type": "object"}},
+                },
             }
         }
     },
@@ -129,7 +142,10 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     code, sans contour : de quoi colorer une carte dont les contours sont déjà chargés. `value` et `coverage`
     (part des écoles, des locaux ou de la population couverts, de 0 à 1) valent null quand rien n'est connu
     (« N.C. »). Valeurs arrondies au nombre de décimales de l'indicateur. En CSV : séparateur `;`, UTF-8 avec BOM,
-    décimales à virgule."""
+    décimales à virgule. En XLSX : une feuille des valeurs (nombres en nombres, cellule vide pour « N.C. ») et une
+    feuille « Source » (définition, sources, période, licence, date d'extraction). En GeoJSON : une
+    FeatureCollection des territoires avec leur contour simplifié (géométrie nulle quand le contour manque), ou des
+    écoles et établissements en points (géométrie nulle sans coordonnées), propriétés code, name, value, coverage."""
     indicator = get_indicator(slug)
     if filters.level not in indicator.levels:
         levels = ", ".join(indicator.levels)
@@ -141,8 +157,14 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     period = filters.period or (periods[0] if periods else None)
     parent = resolve_reference(filters.parent, "parent") if filters.parent else None
     rows = values_at(indicator, filters.level, period, parent)
+    name = f"{indicator.slug}_{filters.level}{f'_{parent.level}-{parent.code}' if parent else ''}_{period or 'nc'}"
     if filters.format == "csv":
-        return csv_response(indicator, rows, filters.level, period, parent)
+        header = ["code", "nom", f"{indicator.label} ({indicator.unit})", "couverture"]
+        return csv_response(f"{name}.csv", header, rows)
+    if filters.format == "xlsx":
+        return xlsx_values(f"{name}.xlsx", indicator, rows, period, parent)
+    if filters.format == "geojson":
+        return geojson_values(request, indicator, rows, filters.level, period, parent)
     # Built here rather than validated item by item: a commune map of France has 35,000 values.
     return JsonResponse(
         {
@@ -158,19 +180,55 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     )
 
 
-def csv_response(indicator, rows, level, period, parent):
-    """CSV for Excel in French: `;`, UTF-8 with BOM, decimal commas; empty cells for "N.C."."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["code", "nom", f"{indicator.label} ({indicator.unit})", "couverture"])
-    for code, name, value, coverage in rows:
-        writer.writerow([code, name, _decimal(value), _decimal(coverage)])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    where = f"_{parent.level}-{parent.code}" if parent else ""
-    response["Content-Disposition"] = f'attachment; filename="{indicator.slug}_{level}{where}_{period or "nc"}.csv"'
-    return response
+def xlsx_values(filename, indicator, rows, period, parent):
+    """The values, then a sheet "Source": what the indicator is, where it comes from, when it was extracted."""
+    sources = [source_info(slug) for slug in indicator.sources]
+    header = ["Code", "Nom", f"{indicator.label} ({indicator.unit})", "Couverture (0 à 1)"]
+    about = [
+        ("Indicateur", indicator.label),
+        ("Identifiant", indicator.slug),
+        ("Définition", indicator.definition),
+        ("Unité", indicator.unit),
+        ("Période", period or "aucune (indicateur pas encore calculé)"),
+        ("Règle de période", indicator.period_rule),
+        ("Couverture", indicator.coverage_rule),
+        ("Territoire englobant", f"{parent.name} ({parent.level}:{parent.code})" if parent else "France entière"),
+        ("Sources", " ; ".join(source.title for source in sources)),
+        ("Jeux de données", " ; ".join(source.dataset_url for source in sources if source.dataset_url)),
+        ("Licence", " ; ".join(dict.fromkeys(source.licence for source in sources if source.licence))),
+        ("Extraction", timezone.localtime().strftime("%d/%m/%Y %H:%M")),
+    ]
+    return xlsx_response(filename, [("Valeurs", header, rows), ("Source", ["Rubrique", "Valeur"], about)])
 
 
-def _decimal(value):
-    return "" if value is None else str(value).replace(".", ",")
+def geojson_values(request, indicator, rows, level, period, parent):
+    """A FeatureCollection of the values: territories with their simplified contour, or schools as points.
+
+    Cached with its compression like the contours, until the next import or computation of the indicator.
+    """
+    scope = f"{parent.level}:{parent.code}" if parent else "france"
+    stamp = computed_at(indicator)
+    key = f"values:{indicator.slug}:{stamp.isoformat() if stamp else ''}:{period}:{level}:{scope}"
+
+    def properties(code, name, value, coverage):
+        return {"code": code, "name": name, "value": value, "coverage": coverage}
+
+    def build():
+        if level == SCHOOL_LEVEL:
+            schools = School.objects.filter(latitude__isnull=False, longitude__isnull=False)
+            if parent is not None:
+                schools = schools.in_territory(parent)
+            points = {
+                uai: f'{{"type":"Point","coordinates":[{round(lng, 5)},{round(lat, 5)}]}}'
+                for uai, lng, lat in schools.values_list("uai", "longitude", "latitude").order_by()
+            }
+            return feature_collection((points.get(row[0], "null"), properties(*row)) for row in rows)
+        territories = Territory.objects.current().filter(level=level).exclude(geometry="")
+        if parent is not None:
+            territories = territories.filter(parent.inside())
+        contours = dict(territories.values_list("code", "geometry").order_by())
+        detail = "high" if parent is not None and parent.level != Level.FRANCE else "low"
+        geometries = dict(zip(contours, simplified(list(contours.values()), detail), strict=True)) if contours else {}
+        return feature_collection((geometries.get(row[0], "null"), properties(*row)) for row in rows)
+
+    return geojson_response(request, key, build)

@@ -45,6 +45,29 @@ def fr_percent(part, whole):
     return f"{floatformat(100 * part / whole, '1g')}\u00a0%"
 
 
+@register.filter
+def indicator_number(value, indicator):
+    """A value of an indicator as published, without its unit: its decimals, French style; "N.C." when missing."""
+    if value is None:
+        return NOT_COMMUNICATED
+    return fr_decimal(value, indicator.decimals) if indicator.decimals else fr_int(value)
+
+
+@register.filter
+def indicator_value(value, indicator):
+    """A value of an indicator with its unit: "12,3 %", "1 234 écoles"; "N.C." when missing."""
+    number = indicator_number(value, indicator)
+    return number if value is None else f"{number}\u00a0{indicator.unit}"
+
+
+@register.filter
+def coverage_percent(coverage):
+    """A coverage from 0 to 1 as "97,5 %" (no decimal when round); "N.C." when unknown."""
+    if coverage is None:
+        return NOT_COMMUNICATED
+    return f"{floatformat(round(100 * coverage, 1), '-1g')}\u00a0%"
+
+
 @register.inclusion_tag("includes/pagination.html", takes_context=True)
 def pagination(context, page_obj, param="page", label="Pagination"):
     """DSFR pagination whose links change only `param` in the current query string."""

@@ -12,6 +12,17 @@ from edhub.territories import queries
 from edhub.territories.models import Level, Territory
 from edhub.www.territories.figures import key_figures
 from edhub.www.territories.forms import SchoolFilterForm
+from edhub.www.territories.observatory import (
+    DEFAULT_RANKING,
+    SCHOOL_COLUMNS,
+    child_values,
+    distribution_chart,
+    export_links,
+    ranked,
+    ranking_choices,
+    school_rows,
+    sheet,
+)
 
 CHILDREN_PER_PAGE = 50
 SCHOOLS_PER_PAGE = 50
@@ -47,19 +58,55 @@ def breadcrumb(territory, current=None):
     }
 
 
-def _children_tables(request, territory):
+def _ranking(request, observatory):
+    """The indicator chosen to rank the children (?classement=slug), or None for the default ranking."""
+    slug = request.GET.get("classement", "")
+    row = observatory["by_slug"].get(slug)
+    return row if row is not None and row["period"] is not None else None
+
+
+def _children_tables(request, territory, observatory, ranking):
+    """The children tables, ranked by population or by the chosen indicator, each with its distribution chart."""
+    charted = ranking or observatory["by_slug"].get(DEFAULT_RANKING)
     tables = []
     for level in queries.CHILD_LEVELS[territory.level]:
-        param = f"page_{level}"
-        page = Paginator(queries.children_of(territory, level), CHILDREN_PER_PAGE).get_page(request.GET.get(param))
-        if not page.paginator.count:
+        children = list(queries.children_of(territory, level))
+        if not children:
             continue
+        title = CHILD_TITLES[level]
+        values, chart, exports = {}, None, []
+        if charted is not None and charted["period"] is not None:
+            indicator, period = charted["indicator"], charted["period"]
+            values = child_values(children, indicator, period)
+            chart = distribution_chart(level, title, territory, indicator, period, children, values)
+            exports = export_links(indicator, level, territory)
+        if ranking is not None:
+            children = ranked(children, values)
+        param = f"page_{level}"
+        page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get(param))
         counts = queries.school_counts_by_child(territory, level)
         rows = [
-            {"rank": page.start_index() + index, "territory": child, "schools": counts.get(child.id, 0)}
+            {
+                "rank": page.start_index() + index,
+                "territory": child,
+                "schools": counts.get(child.id, 0),
+                "value": values.get(child.pk, (None, None))[0],
+                "coverage": values.get(child.pk, (None, None))[1],
+            }
             for index, child in enumerate(page.object_list)
         ]
-        tables.append({"level": level, "title": CHILD_TITLES[level], "page": page, "param": param, "rows": rows})
+        tables.append(
+            {
+                "level": level,
+                "title": title,
+                "page": page,
+                "param": param,
+                "rows": rows,
+                "chart": chart,
+                "charted": charted,
+                "exports": exports,
+            }
+        )
     return tables
 
 
@@ -81,6 +128,9 @@ def detail(request, level, code):
         .order_by(closed_last, "commune__name", "name", "uai")
     )
     schools_page = Paginator(schools, SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
+    observatory = sheet(territory)
+    ranking = _ranking(request, observatory)
+    children_tables = _children_tables(request, territory, observatory, ranking)
     export = {"territory": f"{territory.level}:{territory.code}", **form.api_params(), "format": "csv"}
 
     return render(
@@ -92,10 +142,25 @@ def detail(request, level, code):
             "breadcrumb_data": breadcrumb(territory),
             "figures": key_figures(territory, latest_runs(), breakdown),
             "breakdown": breakdown,
-            "children_tables": _children_tables(request, territory),
+            "observatory": observatory,
+            "ranking": ranking,
+            "ranking_choices": ranking_choices(observatory["by_slug"]),
+            "children_tables": children_tables,
+            "has_charts": bool(observatory["evolutions"]) or any(table["chart"] for table in children_tables),
+            "compare_url": _compare_url(territory),
             "form": form,
             "schools_page": schools_page,
+            "school_columns": list(SCHOOL_COLUMNS),
+            "school_rows": school_rows(schools_page.object_list),
             "csv_url": f"{reverse('api-v1:list_schools')}?{urlencode(export)}",
             "api_url": reverse("api-v1:territory_detail", kwargs={"level": territory.level, "code": territory.code}),
         },
     )
+
+
+def _compare_url(territory):
+    """The comparison of the territory with its parent, or None for France."""
+    if territory.parent is None:
+        return None
+    references = [f"{node.level}:{node.code}" for node in (territory, territory.parent)]
+    return f"{reverse('compare:index')}?{urlencode([('t', reference) for reference in references])}"

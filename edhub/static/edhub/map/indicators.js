@@ -40,6 +40,7 @@ function remoteIndicator(api, item) {
     decimals: item.decimals ?? 1,
     levels: item.levels || null,
     source: (item.sources || []).map((source) => source.title).join(", "),
+    remote: true,
     values: async ({ level, parent, signal }) => {
       const query = new URLSearchParams({ level });
       if (parent) query.set("parent", parent);

@@ -49,6 +49,7 @@ const ui = {
   thead: document.querySelector("#map-table thead"),
   tbody: document.querySelector("#map-table tbody"),
   pager: document.getElementById("map-table-pager"),
+  exports: document.getElementById("map-exports"),
   search: document.getElementById("map-search"),
   searchInput: document.getElementById("map-search-input"),
 };
@@ -595,6 +596,25 @@ function renderTable() {
   const pageText = pages > 1 ? ` (lignes ${start + 1} à ${start + shown.length} sur ${number(0).format(all.length)})` : "";
   ui.caption.textContent = caption() + pageText;
   renderPager(pages);
+  renderExports();
+}
+
+// Links to the API's exports of the values shown (indicators of the API only, not the schools' points).
+function renderExports() {
+  const indicator = current.indicator;
+  if (state.level === "ecole" || !indicator?.remote) {
+    ui.exports.replaceChildren();
+    return;
+  }
+  const query = new URLSearchParams({ level: state.level });
+  if (state.parent) query.set("parent", state.parent);
+  const links = [["csv", "CSV"], ["xlsx", "XLSX"], ["geojson", "GeoJSON"]].map(([format, label]) => {
+    query.set("format", format);
+    const a = link(`${API}indicators/${encodeURIComponent(indicator.slug)}/values?${query}`, label);
+    a.className = "fr-link fr-icon-download-line fr-link--icon-left fr-ml-1w";
+    return a;
+  });
+  ui.exports.replaceChildren("Exporter ces valeurs :", ...links);
 }
 
 function renderPager(pages) {

@@ -1,0 +1,66 @@
+"""Table exports shared by the site and the API: CSV for Excel in French and XLSX."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Column width (in characters) of the XLSX sheets: enough for a commune's name, at most this.
+MAX_WIDTH = 60
+
+
+def french_decimal(value):
+    """A number as Excel in French reads it in a CSV: decimal comma; None (« N.C. ») → empty cell."""
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def attachment(response, filename):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_response(filename, header, rows):
+    """CSV for Excel in French: `;`, UTF-8 with BOM, CRLF; numbers with a decimal comma, None as an empty cell."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            [french_decimal(cell) if isinstance(cell, (int, float)) or cell is None else cell for cell in row]
+        )
+    return attachment(HttpResponse(buffer.getvalue(), content_type=CSV_TYPE), filename)
+
+
+def xlsx_response(filename, sheets):
+    """An XLSX workbook of `sheets` [(title, header, rows)]: a bold header row, numbers kept as numbers, None as an
+    empty cell."""
+    book = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        rows = list(rows)
+        widths = [len(str(label)) for label in header]
+        for row in rows:
+            for index, cell in enumerate(row[: len(widths)]):
+                widths[index] = max(widths[index], len(str(cell)) if cell is not None else 0)
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
+        sheet.freeze_panes = "A2"
+        bold = Font(bold=True)
+        cells = []
+        for label in header:
+            cell = WriteOnlyCell(sheet, value=label)
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), filename)

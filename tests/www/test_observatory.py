@@ -1,0 +1,141 @@
+"""The observatory on the territory sheets: indicators beside the parents and France, ranking, charts, exports.
+
+On the real data: the indicators of the session (tests/conftest.py) computed on the real geography and extracts.
+"""
+
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from edhub.indicators.models import IndicatorValue
+from edhub.territories.models import Level, Territory
+from tests.www.utils import text_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("computed")]
+
+
+def chart_data(response, chart_id):
+    html = response.content.decode()
+    return json.loads(
+        re.search(rf'<script id="{chart_id}-data" type="application/json">(.*?)</script>', html).group(1)
+    )
+
+
+def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(22):
+        response = client.get("/territoires/departement/94/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Indicateurs de l’observatoire" in text
+    # One table per theme; the columns: the département, its académie, its région académique, France.
+    assert "Écoles et établissements Indicateur et source Val-de-Marne Créteil Île-de-France France Période" in text
+    assert (
+        "Écoles Source : Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs) "
+        "652 écoles couverture 100 % 1 771 écoles couverture 100 % 4 085 écoles couverture 100 % "
+        "32 538 écoles couverture 100 % 2026" in text
+    )
+    assert (
+        "Population municipale Source : Référentiel géographique : Code officiel géographique et populations "
+        "légales (INSEE) 1 426 929 habitants couverture 100 % 4 599 353 habitants couverture 100 %" in text
+    )
+    assert "68 350 798 habitants couverture 100 % 2026" in text
+    # A note says how a value was obtained; coverage is a share of the schools behind it.
+    assert (
+        "IPS moyen des écoles Source : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de "
+        "classes des écoles 105,7 IPS couverture 98 % Moyenne simple : effectifs inconnus pour une partie des écoles"
+        in text
+    )
+    # An indicator that does not exist at a parent's level, and one not computed in this session.
+    assert "Écart de l'IPS moyen des écoles à celui de l'académie" in text
+    assert (
+        "4,3 points d'IPS couverture 98 % Moyenne simple : effectifs inconnus pour une partie des écoles — — —" in text
+    )
+    assert "Lycées privés Source : Répertoire des écoles et établissements" in text
+    assert "(annuaire, géolocalisation, IPS et effectifs) N.C. N.C. N.C. N.C. N.C. Élèves et classes" in text
+    # The comparison of the département with its académie.
+    assert 'href="/comparer/?t=departement%3A94&amp;t=academie%3A24"' in response.content.decode()
+
+
+def test_sheet_says_when_nothing_is_computed(client):
+    IndicatorValue.objects.all().delete()
+
+    text = text_of(client.get("/territoires/commune/94028/"))
+
+    assert (
+        "Indicateurs de l’observatoire Indicateurs pas encore calculés Aucun indicateur de l’observatoire n’a encore "
+        "été calculé pour ce territoire. L’administrateur de la plateforme les calcule avec la commande "
+        "edhub compute ; ils apparaîtront alors ici." in text
+    )
+    assert "Classer les territoires par" not in text
+
+
+def test_children_ranked_by_an_indicator(client):
+    response = client.get("/territoires/departement/94/?classement=ips_ecoles")
+
+    text = text_of(response)
+    assert (
+        "Communes de Val-de-Marne par « IPS moyen des écoles » (2021), de la plus forte valeur à la plus faible "
+        "Rang Nom Code IPS moyen des écoles (IPS) Couverture Population Écoles et établissements "
+        "1 Nogent-sur-Marne 94052 131,6 100 % 32 455 18 2 Saint-Maur-des-Fossés 94068 131,2 100 % 76 572 36" in text
+    )
+    assert "5 Le Perreux-sur-Marne 94058 130,0 85,7 % 35 260 14" in text
+    html = response.content.decode()
+    assert re.search(r'<option value="ips_ecoles"\s+selected>IPS moyen des écoles</option>', html)
+    # Exports of the same values, for the communes of the département.
+    assert (
+        'href="/api/v1/indicators/ips_ecoles/values?level=commune&amp;parent=departement%3A94&amp;format=xlsx"' in html
+    )
+    # The chart: every commune with a value, highest first, and the same data as a table.
+    data = chart_data(response, "repartition-commune")
+    assert data["type"] == "bar"
+    assert data["title"] == "Communes de Val-de-Marne : IPS moyen des écoles (IPS), 2021"
+    assert (data["labels"][:2], data["values"][:2]) == (["Nogent-sur-Marne", "Saint-Maur-des-Fossés"], [131.6, 131.2])
+    assert len(data["values"]) == 47
+    assert "Données du graphique (tableau) Communes de Val-de-Marne : IPS moyen des écoles (IPS), 2021 " in text
+    assert "Territoire IPS moyen des écoles (IPS) Nogent-sur-Marne 131,6 Saint-Maur-des-Fossés 131,2" in text
+
+
+def test_default_ranking_is_population_with_its_chart(client):
+    response = client.get("/territoires/departement/94/?classement=nope")
+
+    text = text_of(response)
+    assert "Communes de Val-de-Marne, de la plus peuplée à la moins peuplée" in text
+    assert "1 Vitry-sur-Seine 94081 93 963" in text
+    data = chart_data(response, "repartition-commune")
+    assert data["labels"][:2] == ["Vitry-sur-Seine", "Créteil"]
+    assert data["values"][:2] == [93963, 93397]
+    assert 'href="/api/v1/indicators/population/values?level=commune&amp;parent=departement%3A94&amp;format=csv"' in (
+        response.content.decode()
+    )
+    # Chart.js, from npm, only on pages with a chart.
+    assert '<script src="/static/vendor/chart.js/chart.umd.min.js" defer></script>' in response.content.decode()
+
+
+def test_evolution_chart_when_there_are_several_periods(client):
+    creteil = Territory.objects.get(level=Level.COMMUNE, code="94028")
+    IndicatorValue.objects.create(
+        territory=creteil,
+        level=Level.COMMUNE,
+        indicator="ips_ecoles",
+        period="2020",
+        value=94.04,
+        coverage=1.0,
+        computed_at=timezone.now(),
+        data_version="test",
+    )
+
+    response = client.get("/territoires/commune/94028/")
+
+    data = chart_data(response, "evolution-ips_ecoles")
+    assert (data["type"], data["labels"], data["values"]) == ("line", ["2020", "2021"], [94.04, 95.13846153846157])
+    assert "Période IPS moyen des écoles (IPS) 2020 94,0 2021 95,1" in text_of(response)
+
+
+def test_schools_show_their_indicators(client):
+    text = text_of(client.get("/territoires/commune/94028/"))
+
+    assert "Nom UAI Type Secteur Commune État Élèves IPS" in text
+    assert "ECOLE PRIMAIRE PRIVEE DE MAILLE 0940970U École primaire Privé Créteil Ouvert N.C. 124,6 (2021)" in text
