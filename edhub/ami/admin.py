@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from edhub.ami.models import Campaign, CampaignVersion, Criterion
+from edhub.ami.models import Application, ApplicationEvent, Campaign, CampaignVersion, Criterion
 
 
 class CriterionInline(admin.TabularInline):
@@ -51,3 +51,26 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{campaign} : {' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{campaign} : ouvert, règles en version 1.", messages.SUCCESS)
+
+
+class ApplicationEventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    fields = ("at", "from_state", "to_state", "user", "reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Dossiers are read here; their state changes only through Application.move (logged)."""
+
+    list_display = ("commune", "campaign", "state", "submitted_at")
+    list_filter = ("state", "campaign")
+    search_fields = ("commune__name", "commune__code")
+    raw_id_fields = ("commune", "author", "schools")
+    readonly_fields = ("state", "submitted_at", "rules_version")
+    inlines = (ApplicationEventInline,)

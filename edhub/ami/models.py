@@ -7,12 +7,14 @@ rules applied when.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from edhub.territories.models import Level
+from edhub.accounts.models import Role
+from edhub.accounts.scope import habilitation_of
+from edhub.territories.models import Level, Territory
 
 # The territories a campaign may cover.
 CAMPAIGN_LEVELS = (Level.FRANCE, Level.REGION_ACADEMIQUE, Level.ACADEMIE, Level.DEPARTEMENT)
@@ -238,3 +240,159 @@ class CampaignVersion(models.Model):
 
     def __str__(self):
         return f"{self.campaign} — version {self.number}"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, habilitation):
+        """A commune agent sees its commune's dossiers, an académie those of its communes, a national
+        administrator all of them; anyone else none."""
+        if habilitation is None:
+            return self.none()
+        if habilitation.role == Role.NATIONAL:
+            return self
+        if habilitation.role == Role.COMMUNE:
+            return self.filter(commune=habilitation.territory)
+        if habilitation.role == Role.ACADEMIE:
+            return self.filter(commune__academie=habilitation.territory)
+        return self.none()
+
+
+class Application(models.Model):
+    """The dossier of a commune for a call, from draft to decision; every change of state is logged."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        SUBMITTED = "submitted", "Déposé"
+        IN_INSTRUCTION = "in_instruction", "En instruction"
+        CORRECTIONS = "corrections", "À compléter par la commune"
+        ACCEPTED = "accepted", "Retenu"
+        REFUSED = "refused", "Non retenu"
+        WITHOUT_FOLLOW_UP = "without_follow_up", "Classé sans suite"
+
+    # Who moves a dossier from a state to another: the commune or an instructor.
+    COMMUNE_MOVES = {State.DRAFT: (State.SUBMITTED,), State.CORRECTIONS: (State.SUBMITTED,)}
+    INSTRUCTOR_MOVES = {
+        State.SUBMITTED: (State.IN_INSTRUCTION, State.WITHOUT_FOLLOW_UP),
+        State.IN_INSTRUCTION: (State.CORRECTIONS, State.ACCEPTED, State.REFUSED, State.WITHOUT_FOLLOW_UP),
+        State.ACCEPTED: (State.IN_INSTRUCTION,),
+        State.REFUSED: (State.IN_INSTRUCTION,),
+        State.WITHOUT_FOLLOW_UP: (State.IN_INSTRUCTION,),
+    }
+    DECISIONS = (State.ACCEPTED, State.REFUSED, State.WITHOUT_FOLLOW_UP)
+    # Moves that need a written reason: a correction request, a refusal, a dismissal and reopening a decision.
+    REASON_REQUIRED = (State.CORRECTIONS, State.REFUSED, State.WITHOUT_FOLLOW_UP)
+    MANDATORY = {
+        "project": "projet",
+        "estimated_cost": "coût estimé",
+        "contact_name": "nom du contact",
+        "contact_email": "courriel du contact",
+    }
+
+    campaign = models.ForeignKey(Campaign, verbose_name="appel", on_delete=models.PROTECT, related_name="applications")
+    commune = models.ForeignKey(
+        "territories.Territory", verbose_name="commune", on_delete=models.PROTECT, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField("état", max_length=20, choices=State.choices, default=State.DRAFT)
+    schools = models.ManyToManyField("schools.School", verbose_name="écoles concernées", blank=True, related_name="+")
+    project = models.TextField("projet", blank=True)
+    estimated_cost = models.PositiveIntegerField("coût estimé (euros)", null=True, blank=True)
+    cofunding = models.PositiveIntegerField("cofinancement (euros)", null=True, blank=True)
+    contact_name = models.CharField("nom du contact", max_length=200, blank=True)
+    contact_email = models.EmailField("courriel du contact", blank=True)
+    rules_version = models.PositiveIntegerField("version des règles au dépôt", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "candidature"
+        constraints = [models.UniqueConstraint(fields=["campaign", "commune"], name="ami_application_unique")]
+
+    def __str__(self):
+        return f"{self.commune} — {self.campaign}"
+
+    def clean(self):
+        if self.commune_id and self.commune.level != Level.COMMUNE:
+            raise ValidationError({"commune": "Une candidature est déposée par une commune."})
+        if self.commune_id and self.campaign_id:
+            inside = Territory.objects.filter(self.campaign.territory.inside(), pk=self.commune_id).exists()
+            if not inside:
+                where = self.campaign.territory.name
+                raise ValidationError(
+                    {"commune": f"{self.commune.name} n'est pas dans le territoire de l'appel ({where})."}
+                )
+
+    def missing_fields(self):
+        """The labels of the mandatory fields left empty (écoles included)."""
+        missing = [label for name, label in self.MANDATORY.items() if getattr(self, name) in (None, "")]
+        if self.pk is None or not self.schools.exists():
+            missing.append("écoles concernées")
+        return missing
+
+    def allowed_moves(self, habilitation):
+        """The states this habilitation may move the dossier to."""
+        if habilitation is None:
+            return ()
+        if habilitation.role == Role.COMMUNE and habilitation.territory_id == self.commune_id:
+            return self.COMMUNE_MOVES.get(self.state, ())
+        if habilitation.role == Role.NATIONAL or (
+            habilitation.role == Role.ACADEMIE and self.commune.academie_id == habilitation.territory_id
+        ):
+            return self.INSTRUCTOR_MOVES.get(self.state, ())
+        return ()
+
+    @transaction.atomic
+    def move(self, to, user, reason="", today=None):
+        """Change the state, checking who may and whether the dossier is ready; log who, when and why."""
+        to = self.State(to)
+        if to not in self.allowed_moves(habilitation_of(user)):
+            raise PermissionDenied(
+                f"Passage de « {self.get_state_display()} » à « {to.label} » non autorisé pour ce compte."
+            )
+        reason = reason.strip()
+        reopening = self.state in self.DECISIONS and to == self.State.IN_INSTRUCTION
+        if (to in self.REASON_REQUIRED or reopening) and not reason:
+            raise ValidationError("Un motif écrit est obligatoire pour ce changement d'état.")
+        if to == self.State.SUBMITTED:
+            self._check_submittable(today or timezone.localdate())
+            self.submitted_at = timezone.now()
+            self.rules_version = self.campaign.version
+        event = ApplicationEvent(application=self, from_state=self.state, to_state=to, user=user, reason=reason)
+        self.state = to
+        self.save()
+        event.save()
+        return event
+
+    def _check_submittable(self, today):
+        campaign = self.campaign
+        if campaign.status != Campaign.Status.OPEN or not campaign.opens_on <= today <= campaign.closes_on:
+            raise ValidationError(
+                f"Les candidatures sont reçues du {campaign.opens_on:%d/%m/%Y} au {campaign.closes_on:%d/%m/%Y}, "
+                "appel ouvert."
+            )
+        self.clean()
+        missing = self.missing_fields()
+        if missing:
+            raise ValidationError(f"Dossier incomplet, à renseigner : {', '.join(missing)}.")
+
+
+class ApplicationEvent(models.Model):
+    """One change of state of a dossier: who, when, from what to what, and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField("état de départ", max_length=20, choices=Application.State.choices)
+    to_state = models.CharField("nouvel état", max_length=20, choices=Application.State.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="par", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("le", default=timezone.now)
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "changement d'état"
+        ordering = ["application", "at", "id"]
+
+    def __str__(self):
+        return f"{self.application} : {self.from_state} → {self.to_state}"
