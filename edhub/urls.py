@@ -12,6 +12,7 @@ urlpatterns = [
     path("ecoles/", include("edhub.www.schools.urls")),
     path("carte/", include("edhub.www.map.urls")),
     path("inventaires/", include("edhub.www.inventories.urls")),
+    path("ami/", include("edhub.www.ami.urls")),
     path("compte/", include("edhub.www.accounts.urls")),
     path("comparer/", include("edhub.www.compare.urls")),
     path("api/v1/", api_views.index, name="api-index"),
