@@ -204,11 +204,10 @@ def xlsx_values(filename, indicator, rows, period, parent):
 def geojson_values(request, indicator, rows, level, period, parent):
     """A FeatureCollection of the values: territories with their simplified contour, or schools as points.
 
-    Cached with its compression like the contours, until the next import or computation of the indicator.
+    Cached with its compression like the contours, until the next import or computation (the data version).
     """
     scope = f"{parent.level}:{parent.code}" if parent else "france"
-    stamp = computed_at(indicator)
-    key = f"values:{indicator.slug}:{stamp.isoformat() if stamp else ''}:{period}:{level}:{scope}"
+    key = f"values:{indicator.slug}:{period}:{level}:{scope}"
 
     def properties(code, name, value, coverage):
         return {"code": code, "name": name, "value": value, "coverage": coverage}
