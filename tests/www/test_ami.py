@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from edhub.ami.models import Campaign
-from edhub.territories.models import Level
+from edhub.territories.models import Level, Territory
 from tests.accounts.factories import PASSWORD, agent
 from tests.ami.factories import CampaignFactory, campaign_on
 from tests.www.utils import text_of, title_of
@@ -32,7 +32,7 @@ def test_index_lists_public_calls_drafts_for_administrators_only(client, campaig
     client.login(username=agent("national").username, password=PASSWORD)
     text = text_of(client.get(reverse("ami:index")))
     assert "Brouillon national" in text
-    assert "Créer un appel (administration)" in text
+    assert "Créer un appel (administration)" not in text  # the administration needs a staff account
     assert client.get(reverse("ami:detail", args=[draft.pk])).status_code == 200
 
 
@@ -94,3 +94,61 @@ def test_a_campaign_on_a_departement_offers_only_that_departement(client):
     assert "0 commune éligible sur 47" in text
     assert "Aucune commune ne remplit les conditions de l’appel." in text
     assert [c for c, _ in response.context["form"].fields["departement"].choices] == ["", "94"]
+
+
+def admin_form(territory, **changes):
+    data = {
+        "title": "AMI connectivité 2027",
+        "territory": territory.pk,
+        "status": Campaign.Status.OPEN,
+        "opens_on": "2027-01-04",
+        "closes_on": "2027-03-31",
+        "budget": "2000000",
+        "laureates_min": "30",
+        "laureates_max": "50",
+        "speed_threshold": "30",
+        "share_threshold": "50",
+        "rural_only": "on",
+        "requires_public_ecole": "on",
+    }
+    for prefix in ("criteria", "versions"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_administration_creates_an_open_call_with_the_default_grid_and_versions_its_rules(client, admin_user):
+    client.force_login(admin_user)
+    france = Territory.objects.get(level=Level.FRANCE)
+    response = client.post(reverse("admin:ami_campaign_add"), admin_form(france))
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(title="AMI connectivité 2027")
+    assert campaign.criteria.count() == 6
+    assert (campaign.version, campaign.versions.get().note) == (1, "Ouverture")
+    grid = campaign.criteria.order_by("position")
+    data = admin_form(france, budget="1500000")
+    data.update({"criteria-TOTAL_FORMS": "6", "criteria-INITIAL_FORMS": "6"})
+    for i, criterion in enumerate(grid):
+        data.update(
+            {
+                f"criteria-{i}-id": criterion.pk,
+                f"criteria-{i}-campaign": campaign.pk,
+                f"criteria-{i}-position": criterion.position,
+                f"criteria-{i}-code": criterion.code,
+                f"criteria-{i}-label": criterion.label,
+                f"criteria-{i}-weight": criterion.weight,
+                f"criteria-{i}-published": "on",
+                **({f"criteria-{i}-automatic": "on"} if criterion.automatic else {}),
+            }
+        )
+    data.update({"versions-TOTAL_FORMS": "1", "versions-INITIAL_FORMS": "1"})
+    data.update({"versions-0-id": campaign.versions.get().pk, "versions-0-campaign": campaign.pk})
+    response = client.post(reverse("admin:ami_campaign_change", args=[campaign.pk]), data)
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.version == 2
+    latest = campaign.versions.order_by("-number").first()
+    assert (latest.number, latest.rules["budget"], latest.note) == (2, 1_500_000, "Modification des règles")
+    assert latest.created_by == admin_user
+    assert campaign.versions.get(number=1).rules["budget"] == 2_000_000
+    assert "Créer un appel (administration)" in text_of(client.get(reverse("ami:index")))

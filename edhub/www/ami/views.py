@@ -67,7 +67,7 @@ def breadcrumb(campaign=None, current=None):
 def index(request):
     context = {
         "campaigns": visible_campaigns(request.user),
-        "administrator": is_administrator(request.user),
+        "can_create": request.user.has_perm("ami.add_campaign"),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(),
     }
