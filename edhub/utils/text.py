@@ -14,5 +14,6 @@ def fold(text: str) -> str:
 
 
 def column_key(header: str) -> str:
-    """Canonical form of a column header: 'Code postal' and 'Code_postal' both give 'code_postal'."""
-    return fold(header.replace("\ufeff", "")).replace(" ", "_")
+    """Canonical form of a column header: 'Code postal' and 'Code_postal' both give 'code_postal'; a '+' is a word
+    ('REP +' gives 'rep_plus', not the 'rep' of the column beside it)."""
+    return fold(header.replace("\ufeff", "").replace("+", " plus ")).replace(" ", "_")

@@ -3,7 +3,7 @@ import pytest
 from edhub.opendata.importing import run_import
 from edhub.opendata.models import ImportRun
 from edhub.opendata.sources import SOURCES
-from edhub.schools.models import SchoolFigure, Variable
+from edhub.schools.models import School, SchoolFigure, Variable
 
 pytestmark = pytest.mark.django_db
 EFFECTIFS = "fr-en-ecoles-effectifs-nb_classes_035.csv"
@@ -43,3 +43,11 @@ def test_inconsistent_totals_are_rejected(variant):
     assert [(r["line"], r["column"], r["value"], r["reason"]) for r in run.rejections] == [
         (2, "Nombre total d'élèves", "999", "total incohérent : la somme des niveaux fait 289"),
     ]
+
+
+def test_rep_and_rep_plus_columns_are_told_apart():
+    """'REP' and 'REP +' are two columns: a header's '+' is kept as a word."""
+    ecoles = School.objects.filter(commune__departement__code="35")
+    assert School.objects.get(uai="0351663T").priority_education == "REP"  # REP 1, REP + 0 every rentrée
+    assert ecoles.filter(priority_education="REP+").count() == 5
+    assert ecoles.filter(priority_education="REP").count() == 44
