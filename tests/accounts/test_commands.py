@@ -2,7 +2,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from edhub.accounts.management.commands.demo import DEMO_CAMPAIGN
 from edhub.accounts.models import Role
+from edhub.ami.models import Campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -44,4 +46,8 @@ def test_demo_accounts_are_created_once(settings, tmp_path, capsys):
     password = first.split("demo-creteil")[1].split()[0]
     assert authenticate(username="demo-creteil", password=password) is not None
     call_command("demo")
-    assert capsys.readouterr().out == first
+    assert capsys.readouterr().out == first.split("\n", 1)[1]  # the call exists already: only the accounts
+    campaign = Campaign.objects.get(title=DEMO_CAMPAIGN)
+    assert (campaign.status, campaign.version, campaign.territory.code) == (Campaign.Status.OPEN, 1, "FR")
+    assert campaign.criteria.count() == 6
+    assert first.startswith(f"Appel de démonstration ouvert : « {DEMO_CAMPAIGN} »")
