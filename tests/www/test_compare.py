@@ -1,6 +1,7 @@
 """The comparison of territories (/comparer/) and its CSV and XLSX exports, on the real data."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -72,6 +73,7 @@ def test_empty_page_invites_to_add(client):
     text = text_of(response)
     assert "Ajouter un territoire Niveau" in text
     assert "La comparaison est impossible" not in text
+    assert re.search(r'href="/comparer/"\s+aria-current="page">Comparer</a>', response.content.decode())
 
 
 def test_csv_export(client):
