@@ -13,7 +13,8 @@ api = NinjaAPI(
     description=(
         "API en lecture seule de l'Education Data Hub : territoires (de la commune à la France), écoles et "
         "établissements, données chargées et leur provenance. Réponses en JSON ; la liste des écoles existe aussi "
-        "en CSV (`format=csv`). Les listes sont paginées (`page`, `page_size`). Un paramètre invalide renvoie 400, "
+        "en CSV (`format=csv`), les valeurs d'un indicateur en CSV, XLSX et GeoJSON (`format=csv|xlsx|geojson`). "
+        "Les listes sont paginées (`page`, `page_size`). Un paramètre invalide renvoie 400, "
         'une ressource inconnue 404, toujours avec un objet JSON `{"detail": …}`.'
     ),
 )
