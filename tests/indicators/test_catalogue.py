@@ -4,8 +4,9 @@ import pytest
 
 from edhub.indicators.catalogue import ALL_LEVELS, CATALOGUE, Direction, public_indicators
 from edhub.indicators.inputs import Inputs
-from edhub.indicators.measures import Aggregation, Gap, IpsMean, SchoolFigureSum
+from edhub.indicators.measures import Aggregation, Declared, Gap, IpsMean, SchoolFigureSum
 from edhub.indicators.models import SCHOOL_LEVEL
+from edhub.inventories.models import SOURCE as INVENTORIES
 from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import SOURCE as GEOGRAPHY
 from edhub.territories.models import Level
@@ -51,6 +52,15 @@ def test_what_the_observatory_promises_is_there():
         "inelig_3",
         "etablissements_sous_30",
         "part_etablissements_sous_30",
+        # equipment, connection and uses (local declarations)
+        "eleves_par_terminal",
+        "part_terminaux_mobiles",
+        "affichage_par_classe",
+        "part_classes_wifi",
+        "part_connexion_fibre",
+        "part_debit_mesure_30",
+        "part_ent",
+        "part_socle_numerique",
     }
     assert expected <= set(CATALOGUE)
 
@@ -65,7 +75,7 @@ def test_definition_is_complete(indicator):
     assert indicator.definition.endswith(".")
     assert indicator.period_rule.endswith(".")
     assert indicator.sources
-    assert set(indicator.sources) <= {*SOURCES, GEOGRAPHY}
+    assert set(indicator.sources) <= {*SOURCES, GEOGRAPHY, INVENTORIES}
     assert set(indicator.dependencies) >= {*indicator.sources, GEOGRAPHY}
     assert indicator.levels
     assert set(indicator.levels) <= set(ALL_LEVELS)
@@ -79,7 +89,7 @@ def test_definition_is_complete(indicator):
 def test_a_value_exists_at_school_level_only_when_a_school_has_one(indicator):
     measure = (indicator.derived_from or indicator).measure
     if SCHOOL_LEVEL in indicator.levels:
-        assert isinstance(measure, SchoolFigureSum | IpsMean)
+        assert isinstance(measure, SchoolFigureSum | IpsMean | Declared)
     if indicator.unit == "%":
         assert indicator.aggregation == Aggregation.SHARE
 
@@ -102,7 +112,7 @@ def test_gaps_are_measured_to_a_level_above_each_of_theirs():
 def test_every_input_a_measure_reads_has_a_fingerprint(world):
     inputs = Inputs()
     keys = {key for indicator in INDICATORS for key in (indicator.derived_from or indicator).measure.reads}
-    assert {"geography", "registry", "school:ips", "territory:locaux"} <= keys
+    assert {"geography", "registry", "school:ips", "territory:locaux", "inventory"} <= keys
     fingerprints = {key: inputs.fingerprint(key) for key in keys}
     assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in fingerprints.values())
     assert len(set(fingerprints.values())) == len(keys)
