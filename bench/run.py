@@ -415,6 +415,82 @@ def _publish(session, url):
         raise StepFailed(f"publication failed: {_upload_state(session, response.url)}")
 
 
+# -- 6. national map ---------------------------------------------------------------------------------------------
+
+MAP_BYTES_TARGET, MAP_RENDER_TARGET, MAP_SWITCH_TARGET = 4.0, 2.5, 0.3  # MB, s, s
+MAP_URL = "/carte/?level=commune&method=quantiles"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def bench_map(bench):
+    """The national map at commune level in headless Chromium, served by gunicorn on loopback: the data transferred
+    until its first complete render, the time of that render (the page's "map-ready" mark), and the switch to
+    another indicator (from the choice to the next complete render)."""
+    from playwright.sync_api import sync_playwright
+
+    bench.ensure_setup()
+    print("… preparing the scratch database: imports, indicators, static files (as make run)")
+    for source in (ANNUAIRE, GEOLOC, IPS, ARCEP_DEBIT):
+        bench.ensure_imported(source)
+    bench.edhub("compute")
+    bench.edhub("collectstatic", "--noinput")
+    with _server(bench) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            loads = [_map_load(browser, base) for _ in range(3)]  # the first one fills the server's caches
+        finally:
+            browser.close()
+    first, *warm = loads
+    bench.info("map, first load (server caches empty)", first["ready"], note=f"{first['bytes'] / 1e6:.2f} MB")
+    best = min(warm, key=lambda load: load["ready"])
+    detail = ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in best["largest"])
+    bench.check("map, data transferred for the first render", best["bytes"] / 1e6, MAP_BYTES_TARGET, "MB", detail)
+    bench.check("map, first complete render (communes of France)", best["ready"], MAP_RENDER_TARGET)
+    switches = sorted(seconds for load in warm for seconds in load["switches"])
+    bench.check(
+        "map, indicator switch (median)",
+        switches[len(switches) // 2],
+        MAP_SWITCH_TARGET,
+        note=f"{len(switches)} switches, from {switches[0]:.2f} to {switches[-1]:.2f} s",
+    )
+
+
+def _map_load(browser, base):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base + MAP_URL)
+    page.wait_for_selector("body[data-map-ready='1']", timeout=120_000)
+    ready = page.evaluate("performance.getEntriesByName('map-ready')[0].startTime") / 1000
+    resources = page.evaluate(
+        "performance.getEntriesByType('resource').filter(e => e.responseEnd <= performance.getEntriesByName("
+        "'map-ready')[0].startTime).map(e => [e.name.split('/').pop().split('?')[0], e.transferSize])"
+    )
+    document = page.evaluate("performance.getEntriesByType('navigation')[0].transferSize")
+    options = page.evaluate(
+        "[...document.getElementById('map-indicator').options].filter(o => !o.disabled).map(o => o.value)"
+    )
+    switches = []
+    for slug in options[1:4]:
+        start = time.perf_counter()
+        page.select_option("#map-indicator", slug)
+        page.wait_for_selector("body[data-map-ready='1']", timeout=60_000)
+        switches.append(time.perf_counter() - start)
+    context.close()
+    return {
+        "ready": ready,
+        "bytes": document + sum(size for _, size in resources),
+        "largest": sorted(resources, key=lambda item: -item[1])[:3],
+        "switches": switches,
+    }
+
+
 def _changed_effectifs(path):
     """A copy of the pupils file of Ille-et-Vilaine where a few écoles have 3 more élémentaire pupils in 2021."""
     with open(OPENDATA / EFFECTIFS[1], encoding="utf-8-sig", newline="") as handle:
@@ -534,6 +610,7 @@ BENCHMARKS = {
     "api": bench_api,
     "compute": bench_compute,
     "inventories": bench_inventories,
+    "map": bench_map,
     "ami": bench_ami,
 }
 

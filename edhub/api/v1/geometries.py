@@ -31,7 +31,7 @@ GEOJSON = "application/geo+json"
 CACHE_SECONDS = 24 * 3600
 # Detail of the contours: (simplification tolerance in degrees, decimals kept). "low" is for a national view
 # (a pixel is kilometres wide), "high" for a département or a commune.
-DETAILS = {"low": (0.005, 3), "high": (0.0005, 4)}
+DETAILS = {"low": (0.01, 3), "high": (0.0005, 4)}
 LINKED_PLACES = (Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE, Level.ARRONDISSEMENT)
 
 

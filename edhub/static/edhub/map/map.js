@@ -113,8 +113,11 @@ const map = new maplibregl.Map({
   style: {
     version: 8,
     sources: {},
+    // Colours change at once: an animated change would draw a dozen frames, each costly for 35,000 communes.
+    transition: { duration: 0, delay: 0 },
     layers: [{ id: "background", type: "background", paint: { "background-color": "#f6f6f6" } }],
   },
+  fadeDuration: 0,
   bounds: FRANCE_BOUNDS,
   attributionControl: false,
   dragRotate: false,
@@ -260,19 +263,27 @@ async function load({ fit = true } = {}) {
       const detail = state.parent ? "high" : "low";
       const query = new URLSearchParams({ detail });
       if (state.parent) query.set("parent", state.parent);
+      // The values of an API indicator are fetched beside the contours, not after them.
+      const indicator = chosenIndicator();
+      const pending = indicator.remote ? indicator.values({ level: state.level, parent: state.parent }) : null;
+      pending?.catch(() => {}); // reported by applyIndicator
       const data = await fetchGeojson(`${API}geometries/${state.level}?${query}`);
       if (mine !== generation) return;
       // Every feature of the view gets its value below; removeFeatureState first would make that quadratic.
       hovered = null;
       setData("areas", data);
       // Tens of thousands of outlines cost more to draw than their fills: at the national commune scale the
-      // borders come from the fill's own 1-pixel outline, the line layer only from zoom 7.
-      map.setLayerZoomRange("areas-line", state.level === "commune" && !state.parent ? 7 : 0, 24);
+      // line layer only shows from zoom 7.
+      const national = state.level === "commune" && !state.parent;
+      map.setLayerZoomRange("areas-line", national ? 7 : 0, 24);
+      // Nor do their fills get an antialiased outline there: it multiplies the cost of every frame by five in a
+      // software renderer, and communes a few pixels wide need no border.
+      map.setPaintProperty("areas-fill", "fill-antialias", !national);
       setData("outline", { type: "FeatureCollection", features: [] });
       setData("schools", { type: "FeatureCollection", features: [] });
       features = data.features;
       current = { features, values: new Map(), indicator: null, thresholds: [] };
-      await applyIndicator(mine);
+      await applyIndicator(mine, pending);
       if (mine !== generation) return;
       if (fit) fitTo(state.parent ? bounds(features) : null);
     }
@@ -304,15 +315,20 @@ function whenIdle(mine) {
   map.triggerRepaint();
 }
 
-async function applyIndicator(mine) {
+/** The indicator shown: that of the state when it exists at the level shown, else the first that does. */
+function chosenIndicator() {
   const available = catalogue.filter((i) => !i.levels || i.levels.includes(state.level));
-  const indicator = available.find((i) => i.slug === state.indicator) || available[0];
+  return available.find((i) => i.slug === state.indicator) || available[0];
+}
+
+async function applyIndicator(mine, pending = null) {
+  const indicator = chosenIndicator();
   current.failed = "";
   state.indicator = indicator.slug;
   ui.indicator.value = indicator.slug;
   let values;
   try {
-    values = await indicator.values({ level: state.level, parent: state.parent, features: current.features });
+    values = await (pending ?? indicator.values({ level: state.level, parent: state.parent, features: current.features }));
   } catch (error) {
     // The contours stay on the map, every value "N.C.": better than no map at all.
     reportError(error);
