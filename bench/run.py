@@ -597,7 +597,8 @@ def _percentile(sorted_values, p):
 
 
 def _fmt(value, unit):
-    return f"{value:.1f} {unit}" if unit == "s" else f"{value:.0f} {unit}"
+    decimals = {"s": 1, "MB": 2}.get(unit, 0)
+    return f"{value:.{decimals}f} {unit}"
 
 
 def _tail(text, lines=15):

@@ -156,7 +156,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# Once `collectstatic` has run (make run does), files are served from STATIC_ROOT with their compressed copies;
+# before, straight from the packages (finders), uncompressed. Both at once would serve the uncompressed ones.
+WHITENOISE_USE_FINDERS = not any(STATIC_ROOT.iterdir())
 
 # django-dsfr: escape what views pass to its tags; whitenoise rewrites CSS, so no SRI checksums.
 DSFR_CONTENT_IS_SAFE = False
