@@ -33,6 +33,8 @@ OPENDATA = ROOT.parent / "shared" / "opendata"
 GNU_TIME = Path("/usr/bin/time")
 
 IPS = ("ips-ecoles", "fr-en-ips_ecoles_2021-2022.csv")
+EFFECTIFS = ("effectifs-ecoles", "fr-en-ecoles-effectifs-nb_classes_035.csv")
+ARCEP_DEBIT = ("arcep-debit", "arcep-mci-commune-debit-2019.csv")
 ARCEP = ("arcep-communes", "arcep-communes-rurales-2018.csv")
 ANNUAIRE = ("annuaire", "fr-en-annuaire-education_094.csv")
 GEOLOC = ("geoloc", "fr-en-adresse-et-geolocalisation-colleges.csv")
@@ -51,6 +53,13 @@ TERRITORY_URLS = [
 SCHOOL_LIST_URLS = [
     "/api/v1/schools?territory=departement:94&page=2",
     "/api/v1/schools?territory=commune:94028",
+]
+INDICATOR_URLS = [
+    "/api/v1/indicators/population/values?level=departement",
+    "/api/v1/indicators/ecoles/values?level=academie",
+    "/api/v1/indicators/debit_30/values?level=commune&parent=departement:94",
+    "/api/v1/indicators/ips_ecoles/values?level=etablissement&parent=commune:94028",
+    "/api/v1/indicators/ips_ecoles",
 ]
 SCHOOL_DETAIL_UAIS = ["0940176F"]  # + a few collèges read from the geolocation file
 COLLEGES = 4
@@ -159,10 +168,12 @@ def bench_imports(bench):
 
 def bench_api(bench):
     bench.ensure_setup()
-    print("… preparing the scratch database: imports (IPS, Arcep, annuaire 094, géolocalisation des collèges)")
-    for source in (IPS, ARCEP, ANNUAIRE, GEOLOC):
+    print("… preparing the scratch database: imports (IPS, Arcep ×2, annuaire 094, collèges), indicators")
+    for source in (IPS, ARCEP, ANNUAIRE, GEOLOC, ARCEP_DEBIT):
         bench.ensure_imported(source)
+    bench.edhub("compute")
     families = {
+        "indicator values": INDICATOR_URLS,
         "territory": TERRITORY_URLS,
         "school list": SCHOOL_LIST_URLS,
         "school detail": [f"/api/v1/schools/{uai}" for uai in SCHOOL_DETAIL_UAIS + college_uais(COLLEGES)],
@@ -239,8 +250,6 @@ def college_uais(count):
 
 # -- 4. indicators -----------------------------------------------------------------------------------------------
 
-EFFECTIFS = ("effectifs-ecoles", "fr-en-ecoles-effectifs-nb_classes_035.csv")
-ARCEP_DEBIT = ("arcep-debit", "arcep-mci-commune-debit-2019.csv")
 COMPUTE_TARGET, COMPUTE_DEPARTEMENT_TARGET = 60.0, 5.0
 CHANGED_ECOLES = 40  # écoles of Ille-et-Vilaine whose pupils of rentrée 2021 (that of the IPS) change
 
