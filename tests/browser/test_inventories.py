@@ -1,8 +1,8 @@
 """An agent's path through the local data hub in Chromium: log in, download the template, upload a file with
 errors, read the preview; with an accessibility check of each page kind.
 
-The agent is created once, committed, so that the server thread sees it on PostgreSQL too; its uploads are
-removed at the end of the session.
+The agent is committed, so that the server thread sees it on PostgreSQL too; it and its uploads are removed after
+the test.
 """
 
 import io
@@ -19,11 +19,13 @@ from tests.accounts.factories import PASSWORD, agent
 from tests.browser.conftest import serious_violations
 from tests.inventories.utils import CRETEIL_ECOLE, FRESNES_ECOLE, inventory_csv, row
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: it would open the test's transaction before `browser_agent` (see below).
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser_agent(django_db_setup, django_db_blocker):
+    """Requested before `page` (and its database transaction): set up before it, torn down after its rollback, so
+    that what the server thread committed on PostgreSQL is removed too."""
     with django_db_blocker.unblock():
         user = agent(Role.COMMUNE, Level.COMMUNE, "94028", username="navigateur-creteil")
     yield user
@@ -32,7 +34,7 @@ def browser_agent(django_db_setup, django_db_blocker):
         user.delete()
 
 
-def test_log_in_download_the_template_upload_and_read_the_preview(page, browser_agent, tmp_path):
+def test_log_in_download_the_template_upload_and_read_the_preview(browser_agent, page, tmp_path):
     page.goto("/inventaires/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion des agents")
     assert serious_violations(page) == []
