@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
+from edhub.inventories.models import Technology
 from edhub.territories.models import Level, Territory
 
 # The territories a campaign may cover.
@@ -79,6 +80,7 @@ class Campaign(models.Model):
     cap_per_departement = models.PositiveSmallIntegerField(
         "lauréats au plus par département", null=True, blank=True, help_text="Vide : pas de plafond."
     )
+    results_published_at = models.DateTimeField("résultats publiés le", null=True, blank=True)
     version = models.PositiveIntegerField("version des règles", default=0, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
@@ -296,12 +298,23 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.PROTECT, related_name="+"
     )
     state = models.CharField("état", max_length=20, choices=State.choices, default=State.DRAFT)
-    schools = models.ManyToManyField("schools.School", verbose_name="écoles concernées", blank=True, related_name="+")
+    schools = models.ManyToManyField(
+        "schools.School",
+        verbose_name="écoles concernées",
+        blank=True,
+        related_name="+",
+        through="ApplicationSchool",
+    )
     project = models.TextField("projet", blank=True)
     estimated_cost = models.PositiveIntegerField("coût estimé (euros)", null=True, blank=True)
     cofunding = models.PositiveIntegerField("cofinancement (euros)", null=True, blank=True)
     contact_name = models.CharField("nom du contact", max_length=200, blank=True)
     contact_email = models.EmailField("courriel du contact", blank=True)
+    deliberation = models.FileField(
+        "délibération du conseil municipal", upload_to="ami/deliberations/%Y/", blank=True, max_length=255
+    )
+    decision_reason = models.TextField("motif de la décision du comité", blank=True)
+    waiting_rank = models.PositiveSmallIntegerField("rang sur la liste d'attente", null=True, blank=True)
     rules_version = models.PositiveIntegerField("version des règles au dépôt", null=True, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
@@ -396,3 +409,83 @@ class ApplicationEvent(models.Model):
 
     def __str__(self):
         return f"{self.application} : {self.from_state} → {self.to_state}"
+
+
+class ApplicationSchool(models.Model):
+    """A school concerned by a dossier: its connection when the commune applied (pre-filled from the latest
+    local declaration), then, for a laureate, the follow-up of its works until it is connected."""
+
+    class Works(models.TextChoices):
+        PLANNED = "planned", "Travaux prévus"
+        WORKS = "works", "Travaux en cours"
+        CONNECTED = "connected", "Connectée"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="concerned")
+    school = models.ForeignKey("schools.School", verbose_name="école", on_delete=models.PROTECT, related_name="+")
+    technology = models.CharField("connexion actuelle", max_length=10, choices=Technology.choices, blank=True)
+    download_mbps = models.FloatField("débit descendant mesuré (Mbit/s)", null=True, blank=True)
+    works = models.CharField("suivi des travaux", max_length=10, choices=Works.choices, blank=True)
+    works_updated_at = models.DateTimeField("suivi mis à jour le", null=True, blank=True)
+    connected_on = models.DateField("connectée le", null=True, blank=True)
+    connected_technology = models.CharField("connexion obtenue", max_length=10, choices=Technology.choices, blank=True)
+    connected_mbps = models.FloatField("débit mesuré après travaux (Mbit/s)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "école concernée"
+        verbose_name_plural = "écoles concernées"
+        ordering = ["application", "school__uai"]
+        constraints = [models.UniqueConstraint(fields=["application", "school"], name="ami_application_school_unique")]
+
+    def __str__(self):
+        return f"{self.school} ({self.application})"
+
+
+class ApplicationNote(models.Model):
+    """A private annotation of an instructor on a dossier: never shown to the commune."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("le", default=timezone.now)
+    text = models.TextField("annotation")
+
+    class Meta:
+        verbose_name = "annotation privée"
+        verbose_name_plural = "annotations privées"
+        ordering = ["application", "at", "id"]
+
+    def __str__(self):
+        return f"{self.application} : annotation du {self.at:%d/%m/%Y}"
+
+
+class Score(models.Model):
+    """The points a scorer gives a dossier on a manual criterion of the grid (0 to the criterion's weight).
+    Automatic criteria are computed from data, not entered."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, verbose_name="critère", on_delete=models.CASCADE, related_name="scores")
+    scorer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="évaluateur", on_delete=models.PROTECT, related_name="+"
+    )
+    points = models.FloatField("points")
+    comment = models.TextField("commentaire", blank=True)
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "note"
+        ordering = ["application", "criterion__position", "scorer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion", "scorer"], name="ami_score_unique"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="ami_score_points_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.application} — {self.criterion.code} : {self.points}"
+
+    def clean(self):
+        if self.criterion_id and self.points is not None:
+            if self.criterion.automatic:
+                raise ValidationError({"criterion": "Ce critère est calculé à partir des données."})
+            if not 0 <= self.points <= self.criterion.weight:
+                raise ValidationError({"points": f"Entre 0 et {self.criterion.weight} points."})

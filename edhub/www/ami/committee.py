@@ -1,0 +1,3 @@
+"""Pages of the connectivity call: committee (being built)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Pages of the connectivity call: scoring (being built)."""
+
+urlpatterns = []
