@@ -170,6 +170,27 @@ DSFR_MARK_OPTIONAL_FIELDS = True
 EDHUB_STATE_BRAND = os.environ.get("EDHUB_STATE_BRAND", "1") not in ("0", "false", "False")
 EDHUB_OPERATOR = os.environ.get("EDHUB_OPERATOR", "")
 
+# E-mail (notifications of the connectivity call). Production sends through SMTP with EMAIL_HOST (and EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL); without it the embedded platform writes each
+# mail as a file under var/mails/ (EMAIL_BACKEND=console prints them instead). Tests keep them in memory.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edhub <ne-pas-repondre@edhub.invalid>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    # Implicit TLS (port 465) with EMAIL_USE_SSL=1, otherwise STARTTLS (port 587) unless EMAIL_USE_TLS=0.
+    EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") in ("1", "true", "True")
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and os.environ.get("EMAIL_USE_TLS", "1") in ("1", "true", "True")
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587"))
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+elif os.environ.get("EMAIL_BACKEND") == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mails"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
