@@ -4,7 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from edhub.api.v1 import geometries, indicators, schools, sources, territories
+from edhub.api.v1 import geometries, indicators, schools, sources, territories, tiles
 
 api = NinjaAPI(
     title="edhub API",
@@ -23,6 +23,7 @@ api.add_router("/schools", schools.router)
 api.add_router("/sources", sources.router)
 api.add_router("/indicators", indicators.router)
 api.add_router("/geometries", geometries.router)
+api.add_router("/tiles", tiles.router)
 
 
 # Operations group their query parameters in one schema argument of this name: clients see flat parameters.

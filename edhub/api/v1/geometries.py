@@ -31,7 +31,8 @@ GEOJSON = "application/geo+json"
 CACHE_SECONDS = 24 * 3600
 # Detail of the contours: (simplification tolerance in degrees, decimals kept). "low" is for a national view
 # (a pixel is kilometres wide), "high" for a département or a commune.
-DETAILS = {"low": (0.01, 3), "high": (0.0005, 4)}
+# "none" gives the properties only (geometry null), beside the vector tiles of the same level (see tiles.py).
+DETAILS = {"low": (0.01, 3), "high": (0.0005, 4), "none": None}
 LINKED_PLACES = (Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE, Level.ARRONDISSEMENT)
 
 
@@ -39,8 +40,10 @@ class GeometryFilters(Schema):
     parent: str | None = Field(
         None, description="Territoire englobant, sous la forme niveau:code (departement:94…) ; sinon toute la France."
     )
-    detail: Literal["low", "high"] = Field(
-        "low", description="low : contours très simplifiés (vue nationale) ; high : contours fins (vue locale)."
+    detail: Literal["low", "high", "none"] = Field(
+        "low",
+        description="low : contours très simplifiés (vue nationale) ; high : contours fins (vue locale) ; "
+        "none : propriétés seules, sans contour (à joindre aux tuiles vectorielles par le code).",
     )
 
 
@@ -86,6 +89,8 @@ def feature_collection(features):
 
 def simplified(contours, detail):
     """The GeoJSON texts of `contours` (GeoJSON texts) simplified and rounded for `detail`, vectorised."""
+    if DETAILS[detail] is None:
+        return ["null"] * len(contours)
     tolerance, decimals = DETAILS[detail]
     geometries = shapely.from_geojson(contours)
     geometries = shapely.simplify(geometries, tolerance, preserve_topology=True)

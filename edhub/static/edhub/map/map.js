@@ -1,5 +1,6 @@
-// The national map: contours from /api/v1/geometries, one indicator as a choropleth, the schools of a territory as
-// clustered points, and the same data in an accessible table. The whole state lives in the query string.
+// The national map: contours from /api/v1/geometries (vector tiles from /api/v1/tiles for the communes of all France),
+// one indicator as a choropleth, the schools of a territory as clustered points, and the same data in an accessible
+// table. The whole state lives in the query string.
 import * as maplibregl from "maplibre-gl";
 import { classRanges, METHODS } from "./breaks.js";
 import { loadCatalogue } from "./indicators.js";
@@ -102,7 +103,19 @@ function schoolUrl(uai) {
 
 let state = readState();
 let catalogue = [];
-let current = { features: [], values: new Map(), indicator: null, thresholds: [] };
+let current = { features: [], byCode: new Map(), values: new Map(), indicator: null, thresholds: [] };
+// Where the areas shown are drawn: a GeoJSON source, or vector tiles for the communes of all France (35,000 contours
+// a browser would otherwise parse and cut into tiles itself).
+const GEOJSON_AREAS = { layer: "areas", source: "areas" };
+const TILED_AREAS = { layer: "tiles", source: "tiles", sourceLayer: "areas" };
+let drawn = isTiled(state) ? TILED_AREAS : GEOJSON_AREAS;
+
+function isTiled(s) {
+  return s.level === "commune" && !s.parent;
+}
+
+// Two workers cut and tessellate the tiles where the default would be one on a two-core machine.
+maplibregl.setWorkerCount(Math.max(2, maplibregl.getWorkerCount()));
 let generation = 0;
 let hovered = null;
 let sort = { key: "value", descending: true };
@@ -141,23 +154,50 @@ map.getContainer().append(tooltip);
 function addLayers() {
   const empty = { type: "FeatureCollection", features: [] };
   map.addSource("areas", { type: "geojson", data: empty, promoteId: "code" });
+  map.addSource("tiles", {
+    type: "vector",
+    tiles: [`${new URL(API, window.location.href).href}tiles/commune/{z}/{x}/{y}.mvt`],
+    maxzoom: 8,
+    promoteId: "code",
+  });
   map.addSource("outline", { type: "geojson", data: empty });
   map.addSource("schools", { type: "geojson", data: empty, cluster: true, clusterRadius: 40, clusterMaxZoom: 14 });
-  map.addLayer({
-    id: "areas-fill",
-    type: "fill",
-    source: "areas",
-    paint: { "fill-color": NOT_COMMUNICATED, "fill-outline-color": "rgba(255, 255, 255, 0.2)" },
-  });
-  map.addLayer({
-    id: "areas-line",
-    type: "line",
-    source: "areas",
-    paint: {
-      "line-color": ["case", ["boolean", ["feature-state", "hover"], false], "#161616", "#ffffff"],
-      "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 2.5, 0.6],
-    },
-  });
+  for (const areas of [GEOJSON_AREAS, TILED_AREAS]) {
+    const source = { source: areas.source, ...(areas.sourceLayer ? { "source-layer": areas.sourceLayer } : {}) };
+    const visibility = areas === drawn ? "visible" : "none";
+    // The communes of all France are a few pixels wide: their fills get no antialiased outline (it multiplies the
+    // cost of every frame by five in a software renderer) and their outlines only show from zoom 7.
+    const national = areas === TILED_AREAS;
+    map.addLayer({
+      id: `${areas.layer}-fill`,
+      type: "fill",
+      ...source,
+      layout: { visibility },
+      paint: {
+        // The class of each area (an index in PALETTE) is a feature state: changing the indicator or the class
+        // breaks changes states only, never this expression (which would make MapLibre cut the tiles again).
+        "fill-color": [
+          "match",
+          ["coalesce", ["feature-state", "class"], -1],
+          ...PALETTE.flatMap((color, index) => [index, color]),
+          NOT_COMMUNICATED,
+        ],
+        "fill-outline-color": "rgba(255, 255, 255, 0.2)",
+        "fill-antialias": !national,
+      },
+    });
+    map.addLayer({
+      id: `${areas.layer}-line`,
+      type: "line",
+      ...source,
+      minzoom: national ? 7 : 0,
+      layout: { visibility },
+      paint: {
+        "line-color": ["case", ["boolean", ["feature-state", "hover"], false], "#161616", "#ffffff"],
+        "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 2.5, 0.6],
+      },
+    });
+  }
   map.addLayer({ id: "outline-fill", type: "fill", source: "outline", paint: { "fill-color": "#ececfe" } });
   map.addLayer({
     id: "outline-line",
@@ -192,8 +232,15 @@ function addLayers() {
   });
 }
 
+const emptySources = new Set(["areas", "outline", "schools"]);
+
+/** Replace the data of a GeoJSON source; emptying an empty one does nothing (it would cost a frame). */
 function setData(source, data) {
+  const empty = !data.features.length;
+  if (empty && emptySources.has(source)) return;
   map.getSource(source).setData(data);
+  if (empty) emptySources.add(source);
+  else emptySources.delete(source);
 }
 
 async function fetchGeojson(url, signal) {
@@ -256,11 +303,13 @@ async function load({ fit = true } = {}) {
       setData("outline", { type: "FeatureCollection", features: own });
       setData("schools", schools);
       features = schools.features;
-      current = { features, values: new Map(), indicator: null, thresholds: [] };
+      current = { features, byCode: new Map(), values: new Map(), indicator: null, thresholds: [] };
       renderSchoolsLegend(features);
       if (fit) fitTo(bounds(own.length ? own : features));
     } else {
-      const detail = state.parent ? "high" : "low";
+      // The communes of all France come as vector tiles: only their names and codes as GeoJSON here.
+      const tiled = isTiled(state);
+      const detail = tiled ? "none" : state.parent ? "high" : "low";
       const query = new URLSearchParams({ detail });
       if (state.parent) query.set("parent", state.parent);
       // The values of an API indicator are fetched beside the contours, not after them.
@@ -270,19 +319,14 @@ async function load({ fit = true } = {}) {
       const data = await fetchGeojson(`${API}geometries/${state.level}?${query}`);
       if (mine !== generation) return;
       // Every feature of the view gets its value below; removeFeatureState first would make that quadratic.
-      hovered = null;
-      setData("areas", data);
-      // Tens of thousands of outlines cost more to draw than their fills: at the national commune scale the
-      // line layer only shows from zoom 7.
-      const national = state.level === "commune" && !state.parent;
-      map.setLayerZoomRange("areas-line", national ? 7 : 0, 24);
-      // Nor do their fills get an antialiased outline there: it multiplies the cost of every frame by five in a
-      // software renderer, and communes a few pixels wide need no border.
-      map.setPaintProperty("areas-fill", "fill-antialias", !national);
+      hideTooltip();
+      draw(tiled ? TILED_AREAS : GEOJSON_AREAS);
+      setData("areas", tiled ? { type: "FeatureCollection", features: [] } : data);
       setData("outline", { type: "FeatureCollection", features: [] });
       setData("schools", { type: "FeatureCollection", features: [] });
       features = data.features;
-      current = { features, values: new Map(), indicator: null, thresholds: [] };
+      const byCode = new Map(features.map((feature) => [feature.properties.code, feature.properties]));
+      current = { features, byCode, values: new Map(), indicator: null, thresholds: [] };
       await applyIndicator(mine, pending);
       if (mine !== generation) return;
       if (fit) fitTo(state.parent ? bounds(features) : null);
@@ -296,6 +340,21 @@ async function load({ fit = true } = {}) {
     ui.status.textContent = `La carte n’a pas pu être chargée : ${error.message}`;
     throw error;
   }
+}
+
+/** Show the areas of one source, hide those of the other. */
+function draw(areas) {
+  if (drawn === areas) return;
+  for (const layer of [GEOJSON_AREAS.layer, TILED_AREAS.layer]) {
+    const visibility = layer === areas.layer ? "visible" : "none";
+    map.setLayoutProperty(`${layer}-fill`, "visibility", visibility);
+    map.setLayoutProperty(`${layer}-line`, "visibility", visibility);
+  }
+  drawn = areas;
+}
+
+function areaState(code) {
+  return { source: drawn.source, sourceLayer: drawn.sourceLayer, id: code };
 }
 
 function fitTo(box) {
@@ -336,30 +395,28 @@ async function applyIndicator(mine, pending = null) {
     current.failed = `Valeurs indisponibles pour « ${indicator.label} ».`;
   }
   if (mine !== generation) return;
-  for (const feature of current.features) {
-    const code = feature.properties.code;
-    map.setFeatureState({ source: "areas", id: code }, { value: values.get(code) ?? null });
-  }
   current.values = values;
   current.indicator = indicator;
   applyClasses();
 }
 
+/** Class breaks of the values shown, each area coloured by its class (a feature state), and the legend. */
 function applyClasses() {
   const values = current.features.map((f) => current.values.get(f.properties.code));
   const thresholds = METHODS[state.method](values, PALETTE.length);
   current.thresholds = thresholds;
-  const colors = PALETTE.slice(PALETTE.length - thresholds.length - 1);
-  const step = thresholds.length
-    ? ["step", ["feature-state", "value"], colors[0], ...thresholds.flatMap((t, i) => [t, colors[i + 1]])]
-    : colors[0];
-  map.setPaintProperty("areas-fill", "fill-color", [
-    "case",
-    ["==", ["typeof", ["feature-state", "value"]], "number"],
-    step,
-    NOT_COMMUNICATED,
-  ]);
-  renderLegend(values, thresholds, colors);
+  const offset = PALETTE.length - thresholds.length - 1;
+  current.features.forEach((feature, index) => {
+    const value = values[index];
+    let cls = -1; // N.C.
+    if (typeof value === "number") {
+      cls = 0;
+      while (cls < thresholds.length && value >= thresholds[cls]) cls += 1;
+      cls += offset;
+    }
+    map.setFeatureState(areaState(feature.properties.code), { class: cls });
+  });
+  renderLegend(values, thresholds, PALETTE.slice(offset));
 }
 
 // ---- Controls, legend, table ----------------------------------------------------------------------------------------
@@ -515,16 +572,28 @@ function rows() {
   }));
 }
 
+/** The rank of each row's name in French alphabetical order, computed once per view (35,000 communes). */
+function nameRanks(all) {
+  if (current.nameRanks?.length !== all.length) {
+    const order = all.map((row, index) => index).sort((i, j) => collator.compare(all[i].name, all[j].name));
+    current.nameRanks = new Int32Array(all.length);
+    order.forEach((index, rank) => (current.nameRanks[index] = rank));
+  }
+  return current.nameRanks;
+}
+
 function sortedRows() {
   const all = rows();
+  const ranks = nameRanks(all);
+  all.forEach((row, index) => (row.rank = ranks[index]));
   const key = columns().some((c) => c.key === sort.key) ? sort.key : "name";
   const direction = sort.descending ? -1 : 1;
   return all.sort((a, b) => {
-    const x = a[key];
-    const y = b[key];
+    const x = key === "name" ? a.rank : a[key];
+    const y = key === "name" ? b.rank : b[key];
     if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1; // N.C. last
     const order = typeof x === "number" ? x - y : collator.compare(String(x), String(y));
-    return order * direction || collator.compare(a.name, b.name);
+    return order * direction || a.rank - b.rank;
   });
 }
 
@@ -675,31 +744,33 @@ function showTooltip(point, text) {
 
 function hideTooltip() {
   tooltip.hidden = true;
-  if (hovered !== null) map.setFeatureState({ source: "areas", id: hovered }, { hover: false });
+  if (hovered !== null) map.setFeatureState(areaState(hovered), { hover: false });
   hovered = null;
   map.getCanvas().style.cursor = "";
 }
 
 function bindMap() {
-  map.on("mousemove", "areas-fill", (event) => {
-    const feature = event.features[0];
-    const code = feature.properties.code;
+  const fills = [`${GEOJSON_AREAS.layer}-fill`, `${TILED_AREAS.layer}-fill`];
+  map.on("mousemove", fills, (event) => {
+    const code = event.features[0].properties.code;
+    const properties = current.byCode.get(code);
+    if (!properties) return;
     if (hovered !== code) {
-      if (hovered !== null) map.setFeatureState({ source: "areas", id: hovered }, { hover: false });
+      if (hovered !== null) map.setFeatureState(areaState(hovered), { hover: false });
       hovered = code;
-      map.setFeatureState({ source: "areas", id: code }, { hover: true });
+      map.setFeatureState(areaState(code), { hover: true });
     }
     const value = current.values.get(code);
     const text =
       value == null ? "N.C." : `${number(current.indicator.decimals).format(value)} ${current.indicator.unit}`;
     map.getCanvas().style.cursor = "pointer";
-    showTooltip(event.point, `${feature.properties.name} : ${text}`);
+    showTooltip(event.point, `${properties.name} : ${text}`);
   });
-  map.on("mouseleave", "areas-fill", hideTooltip);
-  map.on("click", "areas-fill", (event) => {
-    const { level, code } = event.features[0].properties;
+  map.on("mouseleave", fills, hideTooltip);
+  map.on("click", fills, (event) => {
+    const properties = current.byCode.get(event.features[0].properties.code);
     hideTooltip();
-    if (CHILD[level]) navigate(drillUrl(level, code));
+    if (properties && CHILD[properties.level]) navigate(drillUrl(properties.level, properties.code));
   });
   map.on("mousemove", "schools-points", (event) => {
     const p = event.features[0].properties;
