@@ -381,8 +381,13 @@ class Application(models.Model):
         return event
 
     def _check_submittable(self, today):
+        """A first deposit only while the call is open; a dossier sent back for corrections may come back after
+        the closing date (the instruction waits for it)."""
         campaign = self.campaign
-        if campaign.status != Campaign.Status.OPEN or not campaign.opens_on <= today <= campaign.closes_on:
+        correcting = self.state == self.State.CORRECTIONS
+        if not correcting and (
+            campaign.status != Campaign.Status.OPEN or not campaign.opens_on <= today <= campaign.closes_on
+        ):
             raise ValidationError(
                 f"Les candidatures sont reçues du {campaign.opens_on:%d/%m/%Y} au {campaign.closes_on:%d/%m/%Y}, "
                 "appel ouvert."

@@ -89,6 +89,24 @@ def test_submission_outside_the_dates_is_refused(dossier):
 
 
 @pytest.mark.django_db
+def test_corrected_dossier_comes_back_after_the_closing_date(dossier):
+    rectorat = agent(Role.ACADEMIE, Level.ACADEMIE, "14")
+    submit(dossier, dossier.author)
+    dossier.move(State.IN_INSTRUCTION, rectorat)
+    dossier.move(State.CORRECTIONS, rectorat, reason="Préciser le coût par école.")
+    dossier.campaign.status = dossier.campaign.Status.CLOSED
+    dossier.campaign.save()
+    dossier.move(State.SUBMITTED, dossier.author, today=datetime.date(2026, 4, 15))
+    assert Application.objects.get(pk=dossier.pk).state == State.SUBMITTED
+    dossier.estimated_cost = None
+    dossier.move(State.IN_INSTRUCTION, rectorat)
+    dossier.move(State.CORRECTIONS, rectorat, reason="Coût manquant.")
+    with pytest.raises(ValidationError) as error:  # still complete only
+        dossier.move(State.SUBMITTED, dossier.author, today=datetime.date(2026, 4, 20))
+    assert error.value.messages == ["Dossier incomplet, à renseigner : coût estimé."]
+
+
+@pytest.mark.django_db
 def test_commune_outside_the_territory_is_refused(dossier):
     dossier.commune = Territory.objects.get(level=Level.COMMUNE, code="94028")  # Créteil, académie de Créteil
     with pytest.raises(ValidationError) as error:
