@@ -128,6 +128,10 @@ class ScoredApplication:
         return sorted(users.values(), key=_scorer_name)
 
     @property
+    def scorer_names(self):
+        return ", ".join(_scorer_name(user) for user in self.scorers)
+
+    @property
     def fully_scored(self):
         return all(line.scorers >= MIN_SCORERS for line in self.manual_lines)
 

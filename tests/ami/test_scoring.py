@@ -9,8 +9,7 @@ from edhub.accounts.models import Role
 from edhub.ami import scoring
 from edhub.ami.models import Application
 from edhub.territories.models import Level
-from tests.accounts.factories import agent
-from tests.ami.factories import campaign_on, dossier_in, give_scores
+from tests.ami.factories import campaign_on, dossier_in, give_scores, greedy_trap, instructor
 
 State = Application.State
 
@@ -23,18 +22,9 @@ def campaign(db):
     return campaign
 
 
-def named(username, first_name, last_name, role=Role.ACADEMIE):
-    """An instructor with a known name: of the académie de Rennes, or a national administrator."""
-    where = (Level.ACADEMIE, "14") if role == Role.ACADEMIE else (None, None)
-    user = agent(role, *where, username=username)
-    user.first_name, user.last_name = first_name, last_name
-    user.save()
-    return user
-
-
 @pytest.fixture
 def scorers(db):
-    return named("alice", "Alice", "Durand"), named("bruno", "Bruno", "Morel", Role.NATIONAL)
+    return instructor("alice", "Alice", "Durand"), instructor("bruno", "Bruno", "Morel", Role.NATIONAL)
 
 
 def lines(scored):
@@ -153,29 +143,9 @@ def test_scoring_a_campaign_takes_a_fixed_number_of_queries(campaign, scorers):
     assert queries() == two
 
 
-def constructed(campaign, scorers):
-    """Four fully scored dossiers of the Côtes-d'Armor where the greedy ranking misses the best selection.
-
-    Points computed from data (connectivity, rurality, social) + the same manual points from both scorers:
-    Kerpert 30,0 + 15,0 + 10,8 + 34 = 89,8 (100 000 €), Calanhel 29,6 + 10,0 + 15,0 + 29 = 83,6 (60 000 €),
-    Lanrivain 30,0 + 15,0 + 8,8 + 27 = 80,8 (60 000 €), Plourac'h 29,8 + 15,0 + 8,6 + 20 = 73,4 (70 000 €)."""
-    manual = {
-        "22092": (100_000, {"projet": 18, "cofinancement": 8, "coherence": 8}),
-        "22024": (60_000, {"projet": 15, "cofinancement": 7, "coherence": 7}),
-        "22115": (60_000, {"projet": 14, "cofinancement": 7, "coherence": 6}),
-        "22231": (70_000, {"projet": 10, "cofinancement": 5, "coherence": 5}),
-    }
-    dossiers = {}
-    for code, (cost, points) in manual.items():
-        dossiers[code] = dossier_in(campaign, code, estimated_cost=cost)
-        for scorer in scorers:
-            give_scores(dossiers[code], scorer, **points)
-    return dossiers
-
-
 @pytest.mark.django_db
 def test_committee_compares_the_optimal_selection_with_the_greedy_one(campaign, scorers):
-    constructed(campaign, scorers)
+    greedy_trap(campaign, scorers)
     result = scoring.committee(campaign)
     assert [(s.application.commune.code, s.total, s.rank) for s in result.scores.ranked] == [
         ("22092", 89.8, 1),
@@ -195,7 +165,7 @@ def test_committee_compares_the_optimal_selection_with_the_greedy_one(campaign, 
 
 @pytest.mark.django_db
 def test_arresting_the_selection_moves_every_dossier_and_logs_it(campaign, scorers):
-    dossiers = constructed(campaign, scorers)
+    dossiers = greedy_trap(campaign, scorers)
     admin = scorers[1]
     seen = scoring.committee(campaign).selected_keys
     scoring.arrest(campaign, admin, seen=seen)
@@ -243,7 +213,7 @@ def test_arresting_the_selection_moves_every_dossier_and_logs_it(campaign, score
 
 @pytest.mark.django_db
 def test_the_selection_is_not_arrested_on_stale_scores_nor_with_dossiers_left_to_score(campaign, scorers):
-    dossiers = constructed(campaign, scorers)
+    dossiers = greedy_trap(campaign, scorers)
     admin = scorers[1]
     with pytest.raises(ValidationError, match="Les notes ont changé depuis l'affichage"):
         scoring.arrest(campaign, admin, seen="1,2")
@@ -268,7 +238,7 @@ def test_the_selection_is_not_arrested_on_stale_scores_nor_with_dossiers_left_to
 def test_infeasible_rules_are_explained(campaign, scorers):
     campaign.laureates_min = 30
     campaign.save()
-    constructed(campaign, scorers)
+    greedy_trap(campaign, scorers)
     result = scoring.committee(campaign)
     assert result.comparison is None
     assert result.infeasible == "Impossible de retenir au moins 30 lauréats : il n'y a que 4 dossier(s)."
