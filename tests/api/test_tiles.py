@@ -1,10 +1,12 @@
 import gzip
+import io
 
 import mapbox_vector_tile
 import pytest
 import shapely
+from django.core.management import call_command
 
-from edhub.api.v1 import tiles
+from edhub.territories import tiles
 from edhub.territories.models import Level, Territory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +76,12 @@ def test_bad_tiles(client, url, detail):
 
     assert response.status_code == 400
     assert response.json() == {"detail": detail}
+
+
+def test_tiles_command_prepares_the_tiles_where_the_national_map_opens(var_dir):
+    out = io.StringIO()
+    call_command("tiles", zooms="4", verbosity=0, stdout=out)
+
+    assert out.getvalue() == "2 tuiles des communes prêtes (zooms 4).\n"
+    stored = sorted(path.relative_to(var_dir / "tiles").parts[1:] for path in (var_dir / "tiles").rglob("*.mvt.gz"))
+    assert stored == [("commune", "4", "7", "5.mvt.gz"), ("commune", "4", "8", "5.mvt.gz")]
