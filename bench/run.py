@@ -471,6 +471,19 @@ def bench_map(bench):
     )
 
 
+SWITCH_SCRIPT = """async (slug) => {
+  const select = document.getElementById("map-indicator");
+  select.value = slug;
+  const start = performance.now();
+  select.dispatchEvent(new Event("change"));
+  await new Promise((resolve) => {
+    const check = () => (document.body.dataset.mapReady === "1" ? resolve() : requestAnimationFrame(check));
+    check();
+  });
+  return performance.getEntriesByName("map-ready").at(-1).startTime - start;
+}"""
+
+
 def _map_load(browser, base):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -485,12 +498,9 @@ def _map_load(browser, base):
     options = page.evaluate(
         "[...document.getElementById('map-indicator').options].filter(o => !o.disabled).map(o => o.value)"
     )
-    switches = []
-    for slug in options[1:4]:
-        start = time.perf_counter()
-        page.select_option("#map-indicator", slug)
-        page.wait_for_selector("body[data-map-ready='1']", timeout=60_000)
-        switches.append(time.perf_counter() - start)
+    # Measured in the page, from the choice of the indicator to the next complete render (a round trip of the
+    # benchmark driver would add its own latency to the figure).
+    switches = [page.evaluate(SWITCH_SCRIPT, slug) / 1000 for slug in options[1:4]]
     context.close()
     return {
         "ready": ready,

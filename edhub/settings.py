@@ -108,6 +108,16 @@ USE_TZ = True
 MEDIA_ROOT = VAR_DIR / "uploads"
 FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
+# Cache of computed figures and API responses, shared by every process of the server (files under var/cache; a
+# cached entry is keyed by the data version, so a new import makes it stale without any invalidation step).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 # Background work (django-tasks): large uploads and recomputations run in `edhub db_worker`, which `make run`
 # starts beside the web server. Tests run them immediately (EDHUB_TASKS=immediate).
 TASKS = {
