@@ -63,9 +63,15 @@ def test_who_sits_on_the_committee(client, campaign, dossiers, scorers):
 def test_the_committee_sees_the_optimal_selection_beside_the_greedy_one(client, campaign, dossiers, scorers):
     late = dossier_in(campaign, "29122")  # Laz: scored by Alice only
     give_scores(late, scorers[0], projet=20, cofinancement=10, coherence=10)
+    dossier_in(campaign, "56191", state=State.CORRECTIONS)  # Réminiac: sent back to the commune
     log_in(client, scorers[1])
     response = client.get(reverse("ami:committee", args=[campaign.pk]))
     text = text_of(response)
+    assert (
+        "1 dossier déposé ou à compléter n’est pas en instruction : seuls les dossiers en instruction participent à "
+        "la sélection."
+    ) in text
+    assert "Réminiac" not in text
     assert (
         "4 dossiers entièrement notés sont classés. 1 dossier pas encore entièrement noté : hors du classement" in text
     )

@@ -64,6 +64,9 @@ def committee(request, pk):
         "disagreeing": [scored for scored in result.scores.ranked if scored.disagreements],
         "decided": decided,
         "refused": campaign.applications.filter(state=Application.State.REFUSED, waiting_rank__isnull=True).count(),
+        "not_in_instruction": campaign.applications.filter(
+            state__in=(Application.State.SUBMITTED, Application.State.CORRECTIONS)
+        ).count(),
         "can_decide": scoring.can_decide(request.user),
         "arrested": bool(decided.laureates),
         "active_nav": "ami",
