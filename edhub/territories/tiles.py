@@ -2,11 +2,11 @@
 
 The 35,000 communes of France are too many for a GeoJSON source: the browser would parse megabytes of JSON and
 cut it into tiles itself before drawing anything. Here the server cuts them: the contours are projected once to
-Web Mercator, simplified once per zoom to half a pixel (borders shared by neighbours kept shared), and each
-requested tile is clipped, encoded (mapbox-vector-tile), gzip-compressed and written to disk under var/tiles,
-shared by every server process. A tile
-only depends on the reference geography: it is kept until the geography is loaded again, whatever the indicators
-do. Tiles carry the territory code only; names and values are joined by code from the other endpoints.
+Web Mercator, simplified once per zoom to a pixel (borders shared by neighbours kept shared), and each requested
+tile is clipped, encoded (mapbox-vector-tile), gzip-compressed and written to disk under var/tiles, shared by
+every server process. A tile only depends on the reference geography: it is kept until the geography is loaded
+again, whatever the indicators do. Tiles carry the territory code only; names and values are joined by code from
+the other endpoints.
 """
 
 import gzip
@@ -27,7 +27,7 @@ from edhub.territories.models import Level, Territory
 LAYER = "areas"
 EXTENT = 2048  # tile units: four per pixel of a 512-pixel tile, so that communes smaller than a pixel stay drawn
 BUFFER = 32  # tile units drawn beyond each edge, so that outlines join across tiles
-SIMPLIFY = 2  # tile units (half a pixel): the contours are simplified to this tolerance
+SIMPLIFY = 4  # tile units (a pixel): the contours are simplified to this tolerance
 MIN_AREA = 1.0  # square tile units (a sixteenth of a pixel)
 MAX_ZOOM = 8  # deeper zooms reuse (overzoom) the tiles of this one
 TILED_LEVELS = (Level.COMMUNE,)
@@ -66,7 +66,7 @@ def _contours(level, version):
 
 @lru_cache(maxsize=16)
 def _simplified(level, version, z):
-    """The contours simplified to half a pixel at zoom z, as a coverage: neighbours keep their shared borders, with
+    """The contours simplified to a pixel at zoom z, as a coverage: neighbours keep their shared borders, with
     neither gap nor overlap between them (simplified one by one, they would leave white slivers at every border)."""
     _, projected, _ = _contours(level, version)
     return shapely.coverage_simplify(projected, SIMPLIFY / (EXTENT * 2**z))
