@@ -2,15 +2,20 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from edhub.ami.models import Campaign
+from edhub.accounts.models import Role
+from edhub.ami import eligibility
+from edhub.ami.models import Application, Campaign
+from edhub.opendata.models import ImportRun
 from edhub.territories.models import Level, Territory
 from tests.accounts.factories import PASSWORD, agent
-from tests.ami.factories import CampaignFactory, campaign_on
+from tests.ami.factories import CampaignFactory, campaign_on, dossier_in
 from tests.www.utils import text_of, title_of
 
 
@@ -32,7 +37,7 @@ def test_index_lists_public_calls_drafts_for_administrators_only(client, campaig
     client.login(username=agent("national").username, password=PASSWORD)
     text = text_of(client.get(reverse("ami:index")))
     assert "Brouillon national" in text
-    assert "Créer un appel (administration)" not in text  # the administration needs a staff account
+    assert "Créer un appel" in text  # on the site: a national administrator needs no staff account
     assert client.get(reverse("ami:detail", args=[draft.pk])).status_code == 200
 
 
@@ -151,4 +156,165 @@ def test_administration_creates_an_open_call_with_the_default_grid_and_versions_
     assert (latest.number, latest.rules["budget"], latest.note) == (2, 1_500_000, "Modification des règles")
     assert latest.created_by == admin_user
     assert campaign.versions.get(number=1).rules["budget"] == 2_000_000
-    assert "Créer un appel (administration)" in text_of(client.get(reverse("ami:index")))
+    assert f'href="{reverse("ami:campaign-create")}"' in client.get(reverse("ami:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_pre_identification_is_cached_until_the_data_or_the_gates_change(client, campaign, monkeypatch):
+    calls = []
+    compute = eligibility.pre_identify
+    monkeypatch.setattr(
+        eligibility, "pre_identify", lambda *args, **kwargs: calls.append(1) or compute(*args, **kwargs)
+    )
+    url = reverse("ami:eligibles", args=[campaign.pk])
+    first = text_of(client.get(url, {"departement": "35"}))
+    assert "85 communes éligibles dans le département 35 sur 332" in first
+    assert text_of(client.get(url, {"departement": "35"})) == first
+    client.get(reverse("ami:eligibles-export", args=[campaign.pk, "csv"]), {"departement": "35"})
+    assert len(calls) == 1  # the page again and its export read the cache
+    cached = eligibility.cached_pre_identify(campaign, departement="35")
+    assert (len(cached.assessments), cached.assessed, cached.eligible[0].code) == (85, 332, "35164")
+
+    ImportRun.objects.create(
+        source="inventaires",
+        file_name="inventaire.csv",
+        checksum="1" * 64,
+        status="success",
+        finished_at=timezone.now(),
+    )
+    assert "85 communes éligibles" in text_of(client.get(url, {"departement": "35"}))
+    assert len(calls) == 2  # a new data version: computed again
+    campaign.speed_threshold = 8
+    campaign.save()
+    stricter = client.get(url, {"departement": "35"})
+    assert len(calls) == 3  # other gates: computed again
+    assert stricter.context["page"].paginator.count < 85
+
+
+MACOUBA = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [-61.15275, 14.8472]},
+    "properties": {
+        "code": "97215",
+        "name": "Macouba",
+        "departement": "972",
+        "eligible": True,
+        "rank": 1,
+        "score": 71.7,
+        "dossier": None,
+        "dossier_label": None,
+        "laureate": False,
+    },
+}
+FONDS_SAINT_DENIS = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [-61.10615, 14.72115]},
+    "properties": {
+        "code": "97208",
+        "name": "Fonds-Saint-Denis",
+        "departement": "972",
+        "eligible": True,
+        "rank": 2,
+        "score": 63.6,
+        "dossier": None,
+        "dossier_label": None,
+        "laureate": False,
+    },
+}
+
+
+@pytest.fixture
+def martinique(db):
+    """A call on Martinique (two eligible communes): Macouba retained, Fort-de-France (not eligible) refused."""
+    campaign = campaign_on(Level.DEPARTEMENT, "972", title="AMI Martinique")
+    campaign.open()
+    dossier_in(campaign, "97215", state=Application.State.ACCEPTED)
+    dossier_in(campaign, "97209", state=Application.State.REFUSED)
+    return campaign
+
+
+def map_data(client, campaign):
+    response = client.get(reverse("ami:map-data", args=[campaign.pk]))
+    assert response["Content-Type"] == "application/geo+json"
+    return json.loads(response.content)
+
+
+def with_dossier(feature, dossier, label, laureate=False):
+    return {
+        **feature,
+        "properties": {**feature["properties"], "dossier": dossier, "dossier_label": label, "laureate": laureate},
+    }
+
+
+def fort_de_france(dossier, label):
+    commune = Territory.objects.get(level=Level.COMMUNE, code="97209")
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(commune.longitude, 5), round(commune.latitude, 5)]},
+        "properties": {
+            "code": "97209",
+            "name": "Fort-de-France",
+            "departement": "972",
+            "eligible": False,
+            "rank": None,
+            "score": None,
+            "dossier": dossier,
+            "dossier_label": label,
+            "laureate": False,
+        },
+    }
+
+
+@pytest.mark.django_db
+def test_map_shows_eligible_communes_to_everyone_and_dossiers_to_instructors(client, martinique):
+    assert map_data(client, martinique) == {"type": "FeatureCollection", "features": [MACOUBA, FONDS_SAINT_DENIS]}
+    client.force_login(agent(Role.NATIONAL))
+    assert map_data(client, martinique)["features"] == [
+        with_dossier(MACOUBA, "accepted", "Retenu", laureate=True),
+        FONDS_SAINT_DENIS,
+        fort_de_france("refused", "Non retenu"),
+    ]
+    client.force_login(agent(Role.COMMUNE, Level.COMMUNE, "97209"))  # its own dossier only
+    assert map_data(client, martinique)["features"] == [
+        MACOUBA,
+        FONDS_SAINT_DENIS,
+        fort_de_france("refused", "Non retenu"),
+    ]
+    client.force_login(agent(Role.ACADEMIE, Level.ACADEMIE, "24"))  # Créteil: none of these dossiers
+    assert map_data(client, martinique)["features"] == [MACOUBA, FONDS_SAINT_DENIS]
+
+
+@pytest.mark.django_db
+def test_map_shows_candidates_and_laureates_once_results_are_published(client, martinique):
+    martinique.results_published_at = timezone.now()
+    martinique.save()
+    assert map_data(client, martinique)["features"] == [
+        with_dossier(MACOUBA, "laureate", "Lauréate", laureate=True),
+        FONDS_SAINT_DENIS,
+        fort_de_france("candidate", "Candidate"),  # its refusal is not published
+    ]
+    response = client.get(reverse("ami:map", args=[martinique.pk]))
+    text = text_of(response)
+    assert "Communes éligibles (2)" in text
+    assert "Communes lauréates (1)" in text
+    assert "Communes candidates non lauréates (1)" in text
+    assert "55 à moins de 65 (1)" in text
+    assert "65 à moins de 75 (1)" in text
+    assert "Macouba (97215) 972 Lauréate 1 71,7" in text
+    assert "Fort-de-France (97209) 972 Candidate non éligible —" in text
+    config = response.context["map_config"]
+    assert config["data"] == reverse("ami:map-data", args=[martinique.pk])
+    assert config["outline"] == "/api/v1/geometries/departement?parent=departement:972"
+
+
+@pytest.mark.django_db
+def test_map_of_a_draft_is_for_administrators_only(client):
+    draft = campaign_on(Level.DEPARTEMENT, "972")
+    assert client.get(reverse("ami:map", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("ami:map-data", args=[draft.pk])).status_code == 404
+    client.force_login(agent(Role.NATIONAL))
+    response = client.get(reverse("ami:map", args=[draft.pk]))
+    assert response.status_code == 200
+    assert "Les communes candidates et les lauréates figureront ici à la publication des résultats." in text_of(
+        response
+    )

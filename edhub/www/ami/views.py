@@ -1,24 +1,34 @@
-"""Pages of the connectivity call: the calls, their published rules, and the pre-identified eligible communes."""
+"""Pages of the connectivity call: the calls, their published rules, the pre-identified eligible communes and the
+map of the call."""
 
 import csv
 import io
+import json
 
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.gzip import gzip_page
 from openpyxl import Workbook
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
-from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, pre_identify
-from edhub.ami.models import Campaign
+from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify
+from edhub.ami.models import Application, Campaign
 from edhub.territories.models import Level, Territory
 from edhub.www.ami.forms import EligibleFilterForm
 
 ELIGIBLES_PER_PAGE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GEOJSON = "application/geo+json"
+# The need score's classes on the map: (lower bound, colour), light to dark.
+SCORE_CLASSES = ((0, "#ffeda0"), (45, "#feb24c"), (55, "#fd8d3c"), (65, "#e31a1c"), (75, "#800026"))
+# Dossiers on the map: their state as instructors see it, or as everyone sees it once the results are published.
+CANDIDATE, LAUREATE = "candidate", "laureate"
+PUBLIC_STATES = {CANDIDATE: "Candidate", LAUREATE: "Lauréate"}
+DECLINED = (Application.State.REFUSED, Application.State.WITHOUT_FOLLOW_UP)
 EXPORT_HEADER = [
     "Rang",
     "Code commune",
@@ -44,6 +54,12 @@ def is_administrator(user):
     return user.is_superuser or (habilitation is not None and habilitation.role == Role.NATIONAL)
 
 
+def visible_dossiers(user):
+    """The dossiers a user sees: all of them for a superuser, else those of its habilitation (none for an account
+    that is neither instructor nor commune)."""
+    return Application.objects.all() if user.is_superuser else Application.objects.visible_to(habilitation_of(user))
+
+
 def visible_campaigns(user):
     campaigns = Campaign.objects.select_related("territory")
     return campaigns if is_administrator(user) else campaigns.exclude(status=Campaign.Status.DRAFT)
@@ -67,7 +83,7 @@ def breadcrumb(campaign=None, current=None):
 def index(request):
     context = {
         "campaigns": visible_campaigns(request.user),
-        "can_create": request.user.has_perm("ami.add_campaign"),
+        "can_create": is_administrator(request.user),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(),
     }
@@ -80,6 +96,10 @@ def detail(request, pk):
         "campaign": campaign,
         "criteria": campaign.criteria.filter(published=True),
         "versions": campaign.versions.all(),
+        "can_manage": is_administrator(request.user),
+        "followed": visible_dossiers(request.user)
+        .filter(campaign=campaign, state=Application.State.ACCEPTED)
+        .exists(),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(campaign),
     }
@@ -96,7 +116,7 @@ def _pre_identification(request, campaign):
     departement = form.cleaned_data["departement"] if form.is_valid() else ""
     if request.GET.get("departement") and not form.is_valid():
         raise Http404("Département inconnu pour cet appel.")
-    return form, departement, pre_identify(campaign, departement=departement or None)
+    return form, departement, cached_pre_identify(campaign, departement=departement or None)
 
 
 def eligibles(request, pk):
@@ -145,24 +165,138 @@ def eligibles_export(request, pk, extension):
     campaign = campaign_or_404(request, pk)
     _, departement, result = _pre_identification(request, campaign)
     name = f"communes_eligibles_ami_{campaign.pk}{'_' + departement if departement else ''}"
+    return table_response(name, extension, "Communes éligibles", EXPORT_HEADER, export_rows(result))
+
+
+def table_response(name, extension, title, header, rows):
+    """A table as a download: CSV (";", UTF-8 with BOM, decimal commas, for Excel FR) or XLSX (sheet `title`)."""
     if extension == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(EXPORT_HEADER)
-        for row in export_rows(result):
+        writer.writerow(header)
+        for row in rows:
             writer.writerow(
                 ["" if v is None else str(v).replace(".", ",") if isinstance(v, float) else v for v in row]
             )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Communes éligibles")
-        sheet.append(EXPORT_HEADER)
-        for row in export_rows(result):
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def shown_dossiers(campaign, user):
+    """{commune id: (state, label)} of the dossiers the map shows this user: never drafts; those an instructor (or
+    the commune) sees, with their state; once the results are published, every other one as candidate or
+    laureate, the other decisions undisclosed."""
+    dossiers = campaign.applications.exclude(state=Application.State.DRAFT)
+    visible = dossiers & visible_dossiers(user)
+    shown = {
+        commune: (state, Application.State(state).label)
+        for commune, state in visible.values_list("commune_id", "state").order_by()
+    }
+    if campaign.results_published_at is not None:
+        for commune, state in dossiers.values_list("commune_id", "state").order_by():
+            public = LAUREATE if state == Application.State.ACCEPTED else CANDIDATE
+            shown.setdefault(commune, (public, PUBLIC_STATES[public]))
+    return shown
+
+
+def map_features(campaign, user, result):
+    """[(longitude, latitude, properties)] of the communes on the map of a call, by rank then code: the eligible
+    ones of the pre-identification `result` with their need score, and the communes of the dossiers shown (see
+    shown_dossiers)."""
+    dossiers = shown_dossiers(campaign, user)
+    by_id = {assessment.id: assessment for assessment in result.eligible}
+    places = Territory.objects.filter(pk__in=[*by_id, *dossiers]).values_list(
+        "pk", "code", "name", "departement__code", "longitude", "latitude"
+    )
+    features = []
+    for pk, code, name, departement, longitude, latitude in places.order_by():
+        if longitude is None or latitude is None:
+            continue
+        assessment = by_id.get(pk)
+        state, label = dossiers.get(pk, (None, None))
+        properties = {
+            "code": code,
+            "name": name,
+            "departement": departement,
+            "eligible": assessment is not None,
+            "rank": assessment.rank if assessment else None,
+            "score": assessment.score if assessment else None,
+            "dossier": state,
+            "dossier_label": label,
+            "laureate": state in (Application.State.ACCEPTED, LAUREATE),
+        }
+        features.append((round(longitude, 5), round(latitude, 5), properties))
+    features.sort(key=lambda f: (f[2]["rank"] is None, f[2]["rank"] or 0, f[2]["code"]))
+    return features
+
+
+def score_class(score):
+    """The index of the class of a need score in SCORE_CLASSES."""
+    return max(i for i, (low, _) in enumerate(SCORE_CLASSES) if score >= low)
+
+
+def campaign_map(request, pk):
+    campaign = campaign_or_404(request, pk)
+    territory = campaign.territory
+    result = cached_pre_identify(campaign)
+    features = [properties for _, _, properties in map_features(campaign, request.user, result)]
+    counts = [0] * len(SCORE_CLASSES)
+    for properties in features:
+        if properties["eligible"]:
+            counts[score_class(properties["score"])] += 1
+    bounds = [low for low, _ in SCORE_CLASSES[1:]] + [None]
+    dossiers = sorted((p for p in features if p["dossier"]), key=lambda p: (not p["laureate"], p["name"], p["code"]))
+    outline = reverse("api-v1:territory_geometries", args=[Level.DEPARTEMENT])
+    if territory.level != Level.FRANCE:
+        outline += f"?parent={territory.level}:{territory.code}"
+    context = {
+        "campaign": campaign,
+        "score_legend": [
+            (colour, low, high, count)
+            for (low, colour), high, count in zip(SCORE_CLASSES, bounds, counts, strict=True)
+        ],
+        "eligible_count": sum(counts),
+        "period": result.period,
+        "dossiers": dossiers,
+        "laureate_count": sum(1 for p in dossiers if p["laureate"]),
+        "declined_count": sum(1 for p in dossiers if p["dossier"] in DECLINED),
+        "candidate_count": sum(1 for p in dossiers if not p["laureate"] and p["dossier"] not in DECLINED),
+        "dossiers_public": campaign.results_published_at is not None,
+        "map_config": {
+            "data": reverse("ami:map-data", args=[campaign.pk]),
+            "outline": outline,
+            "france": territory.level == Level.FRANCE,
+            "scoreClasses": [[low, colour] for low, colour in SCORE_CLASSES],
+            "territoryUrl": reverse("territories:detail", args=["commune", "__code__"]),
+        },
+        "active_nav": "ami",
+        "breadcrumb_data": breadcrumb(campaign, "Carte de l’appel"),
+    }
+    return render(request, "ami/map.html", context)
+
+
+@gzip_page
+def campaign_map_data(request, pk):
+    """The communes of the map of a call as GeoJSON points (their representative point)."""
+    campaign = campaign_or_404(request, pk)
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lng, lat]}, "properties": properties}
+            for lng, lat, properties in map_features(campaign, request.user, cached_pre_identify(campaign))
+        ],
+    }
+    response = HttpResponse(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), content_type=GEOJSON)
+    response["Content-Disposition"] = f'inline; filename="carte_ami_{campaign.pk}.geojson"'
     return response
