@@ -9,11 +9,12 @@ something it reads changed (see engine.py).
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.db.models import Max
 
+from edhub.ami.followup import followed_connections, prevails
 from edhub.inventories.models import Declaration
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import School, SchoolFigure, State
@@ -235,6 +236,7 @@ class DeclaredSchool:
 
 
 DECLARED_FIELDS = tuple(DeclaredSchool.__slots__)
+NOTHING_DECLARED = DeclaredSchool(**{**dict.fromkeys(DECLARED_FIELDS), "technology": ""})
 
 
 class Inputs:
@@ -318,12 +320,23 @@ class Inputs:
 
     @cached_property
     def declarations(self):
-        """{rentrée: {uai: DeclaredSchool}}: the declarations in force (those of the latest published upload)."""
-        declared = defaultdict(dict)
-        for rentree, uai, *fields in Declaration.objects.published().values_list(
-            "rentree", "school_id", *DECLARED_FIELDS
+        """{rentrée: {uai: DeclaredSchool}}: the declarations in force (those of the latest published upload).
+
+        The connection of a school that a connectivity call's follow-up marks connected (technology obtained,
+        measured speed) replaces the declared one for the rentrée of its connection, unless the declaration of that
+        rentrée was published after the follow-up; its other declared fields stay (see edhub.ami.followup)."""
+        declared, published_at = defaultdict(dict), {}
+        for rentree, uai, confirmed_at, *fields in Declaration.objects.published().values_list(
+            "rentree", "school_id", "upload__confirmed_at", *DECLARED_FIELDS
         ):
             declared[rentree][uai] = DeclaredSchool(*fields)
+            published_at[rentree, uai] = confirmed_at
+        for connection in followed_connections():
+            if prevails(connection, published_at.get((connection.rentree, connection.uai))):
+                school = declared[connection.rentree].get(connection.uai, NOTHING_DECLARED)
+                declared[connection.rentree][connection.uai] = replace(
+                    school, technology=connection.technology, download_mbps=connection.download_mbps
+                )
         return {rentree: declared[rentree] for rentree in sorted(declared)}
 
     @cached_property
