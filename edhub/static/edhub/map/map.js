@@ -123,13 +123,7 @@ let page = 0;
 
 const map = new maplibregl.Map({
   container: "map",
-  style: {
-    version: 8,
-    sources: {},
-    // Colours change at once: an animated change would draw a dozen frames, each costly for 35,000 communes.
-    transition: { duration: 0, delay: 0 },
-    layers: [{ id: "background", type: "background", paint: { "background-color": "#f6f6f6" } }],
-  },
+  style: mapStyle(),
   fadeDuration: 0,
   bounds: FRANCE_BOUNDS,
   attributionControl: false,
@@ -151,24 +145,29 @@ tooltip.hidden = true;
 tooltip.setAttribute("aria-hidden", "true");
 map.getContainer().append(tooltip);
 
-function addLayers() {
+/** The map's style: every source and layer, given to the map at its creation, so that the tiles of the first view
+ * are requested at once. */
+function mapStyle() {
   const empty = { type: "FeatureCollection", features: [] };
-  map.addSource("areas", { type: "geojson", data: empty, promoteId: "code" });
-  map.addSource("tiles", {
-    type: "vector",
-    tiles: [`${new URL(API, window.location.href).href}tiles/commune/{z}/{x}/{y}.mvt`],
-    maxzoom: 8,
-    promoteId: "code",
-  });
-  map.addSource("outline", { type: "geojson", data: empty });
-  map.addSource("schools", { type: "geojson", data: empty, cluster: true, clusterRadius: 40, clusterMaxZoom: 14 });
+  const sources = {
+    areas: { type: "geojson", data: empty, promoteId: "code" },
+    tiles: {
+      type: "vector",
+      tiles: [`${new URL(API, window.location.href).href}tiles/commune/{z}/{x}/{y}.mvt`],
+      maxzoom: 8,
+      promoteId: "code",
+    },
+    outline: { type: "geojson", data: empty },
+    schools: { type: "geojson", data: empty, cluster: true, clusterRadius: 40, clusterMaxZoom: 14 },
+  };
+  const layers = [{ id: "background", type: "background", paint: { "background-color": "#f6f6f6" } }];
   for (const areas of [GEOJSON_AREAS, TILED_AREAS]) {
     const source = { source: areas.source, ...(areas.sourceLayer ? { "source-layer": areas.sourceLayer } : {}) };
     const visibility = areas === drawn ? "visible" : "none";
     // The communes of all France are a few pixels wide: their fills get no antialiased outline (it multiplies the
     // cost of every frame by five in a software renderer) and their outlines only show from zoom 7.
     const national = areas === TILED_AREAS;
-    map.addLayer({
+    layers.push({
       id: `${areas.layer}-fill`,
       type: "fill",
       ...source,
@@ -186,7 +185,7 @@ function addLayers() {
         "fill-antialias": !national,
       },
     });
-    map.addLayer({
+    layers.push({
       id: `${areas.layer}-line`,
       type: "line",
       ...source,
@@ -198,14 +197,14 @@ function addLayers() {
       },
     });
   }
-  map.addLayer({ id: "outline-fill", type: "fill", source: "outline", paint: { "fill-color": "#ececfe" } });
-  map.addLayer({
+  layers.push({ id: "outline-fill", type: "fill", source: "outline", paint: { "fill-color": "#ececfe" } });
+  layers.push({
     id: "outline-line",
     type: "line",
     source: "outline",
     paint: { "line-color": "#000091", "line-width": 2 },
   });
-  map.addLayer({
+  layers.push({
     id: "schools-clusters",
     type: "circle",
     source: "schools",
@@ -218,7 +217,7 @@ function addLayers() {
       "circle-radius": ["step", ["get", "point_count"], 12, 10, 16, 50, 22, 200, 28],
     },
   });
-  map.addLayer({
+  layers.push({
     id: "schools-points",
     type: "circle",
     source: "schools",
@@ -230,6 +229,13 @@ function addLayers() {
       "circle-stroke-width": 1.5,
     },
   });
+  return {
+    version: 8,
+    sources,
+    layers,
+    // Colours change at once: an animated change would draw a dozen frames, each costly for 35,000 communes.
+    transition: { duration: 0, delay: 0 },
+  };
 }
 
 const emptySources = new Set(["areas", "outline", "schools"]);
@@ -572,10 +578,22 @@ function rows() {
   }));
 }
 
+/** A name folded for sorting: without accents nor case, punctuation and spaces ignored, as the French collator
+ * would order it but comparable with `<` (a collator takes a quarter of a second for 35,000 communes). */
+function sortKey(name) {
+  return name
+    .normalize("NFD")
+    .replace(/[^\p{L}\p{N}]/gu, "")
+    .toLowerCase()
+    .replace(/œ/g, "oe")
+    .replace(/æ/g, "ae");
+}
+
 /** The rank of each row's name in French alphabetical order, computed once per view (35,000 communes). */
 function nameRanks(all) {
   if (current.nameRanks?.length !== all.length) {
-    const order = all.map((row, index) => index).sort((i, j) => collator.compare(all[i].name, all[j].name));
+    const keys = all.map((row) => sortKey(row.name));
+    const order = all.map((row, index) => index).sort((i, j) => (keys[i] < keys[j] ? -1 : keys[i] > keys[j] ? 1 : 0));
     current.nameRanks = new Int32Array(all.length);
     order.forEach((index, rank) => (current.nameRanks[index] = rank));
   }
@@ -873,7 +891,6 @@ async function start() {
   );
   if (!catalogue.some((i) => i.slug === state.indicator)) state.indicator = catalogue[0].slug;
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once("load", resolve)));
-  addLayers();
   bindMap();
   bindControls();
   await load();
