@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from edhub.api.cache import recent as recent_responses
 from edhub.indicators.engine import compute
 from edhub.opendata.importing import run_import
 from edhub.opendata.sources import SOURCES
@@ -98,6 +99,7 @@ def _immediate_tasks(settings, tmp_path):
 def _empty_cache():
     """Cached figures and API responses never leak from one test to the next."""
     cache.clear()
+    recent_responses.clear()
 
 
 @pytest.fixture

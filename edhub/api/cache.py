@@ -10,6 +10,8 @@ nor the API framework.
 
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -22,6 +24,54 @@ CACHE_SECONDS = 600
 CACHED_STATUSES = (200, 400, 404)
 CACHED_TYPES = ("application/json", "text/csv")
 COMPRESSED_FROM = 1024  # bytes: smaller bodies are sent as they are
+RECENT_ENTRIES = 32  # responses each server process also keeps in memory
+
+
+class RecentResponses:
+    """The responses this process served last, kept in memory in front of the shared cache (files under var/cache,
+    shared by every process of the server): a repeated request costs neither a file read nor unpickling megabytes.
+    Keys carry the data version, so an entry never goes stale; the oldest ones make way for new ones."""
+
+    def __init__(self, size):
+        self.size = size
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def set(self, key, value):
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+
+
+recent = RecentResponses(RECENT_ENTRIES)
+
+
+def cached(key, build, timeout):
+    """The value under `key`: from this process's memory, else from the shared cache, else `build()` (not kept when
+    it returns None)."""
+    value = recent.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            if value is None:
+                return None
+            cache.set(key, value, timeout)
+        recent.set(key, value)
+    return value
 
 
 class ApiCacheMiddleware:
@@ -33,8 +83,10 @@ class ApiCacheMiddleware:
             return self.get_response(request)
         url = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"edhub:api:{ImportRun.objects.data_version()}:{url}"
-        cached = cache.get(key)
-        if cached is None:
+        uncached = None
+
+        def build():
+            nonlocal uncached
             response = self.get_response(request)
             content_type = response.get("Content-Type", "")
             if (
@@ -42,12 +94,14 @@ class ApiCacheMiddleware:
                 or response.status_code not in CACHED_STATUSES
                 or not content_type.startswith(CACHED_TYPES)
             ):
-                return response
+                uncached = response
+                return None
             content = response.content
             compressed = gzip.compress(content, compresslevel=6, mtime=0) if len(content) >= COMPRESSED_FROM else None
-            cached = (response.status_code, content_type, content, compressed, response.get("Content-Disposition"))
-            cache.set(key, cached, CACHE_SECONDS)
-        return _response(request, *cached)
+            return (response.status_code, content_type, content, compressed, response.get("Content-Disposition"))
+
+        entry = cached(key, build, CACHE_SECONDS)
+        return uncached if entry is None else _response(request, *entry)
 
 
 def _response(request, status, content_type, content, compressed, disposition):

@@ -65,6 +65,7 @@ def test_openapi_document(client, db):
         "/api/v1/indicators/{slug}/values",
         "/api/v1/geometries/{level}",
         "/api/v1/geometries/schools",
+        "/api/v1/tiles/{level}/{z}/{x}/{y}.mvt",
     }
     list_schools = document["paths"]["/api/v1/schools"]["get"]
     assert {p["name"] for p in list_schools["parameters"]} >= {"territory", "kind", "sector", "page", "format"}

@@ -12,12 +12,12 @@ from typing import Literal
 
 import numpy as np
 import shapely
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from edhub.api.cache import cached
 from edhub.api.v1.schemas import ERRORS, Out
 from edhub.api.v1.territories import resolve_reference
 from edhub.opendata.models import ImportRun
@@ -59,12 +59,12 @@ class FeatureCollection(Out):
 def geojson_response(request, key, build):
     """The FeatureCollection `build()` returns, serialised and compressed once per data version."""
     key = f"edhub:geojson:{ImportRun.objects.data_version()}:{key}"
-    cached = cache.get(key)
-    if cached is None:
+
+    def serialise():
         body = build().encode()
-        cached = (body, gzip.compress(body, compresslevel=6, mtime=0))
-        cache.set(key, cached, CACHE_SECONDS)
-    body, compressed = cached
+        return (body, gzip.compress(body, compresslevel=6, mtime=0))
+
+    body, compressed = cached(key, serialise, CACHE_SECONDS)
     accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
     response = HttpResponse(compressed if accepts_gzip else body, content_type=GEOJSON)
     if accepts_gzip:
