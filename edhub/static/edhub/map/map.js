@@ -183,6 +183,9 @@ function mapStyle() {
         ],
         "fill-outline-color": "rgba(255, 255, 255, 0.2)",
         "fill-antialias": !national,
+        // The communes' tiles arrive one by one; each would cost a frame of 35,000 polygons while the others are
+        // still being cut. They are drawn once, all loaded (see whenIdle).
+        "fill-opacity": national && drawn === TILED_AREAS ? 0 : 1,
       },
     });
     layers.push({
@@ -356,6 +359,7 @@ function draw(areas) {
     map.setLayoutProperty(`${layer}-fill`, "visibility", visibility);
     map.setLayoutProperty(`${layer}-line`, "visibility", visibility);
   }
+  if (areas === TILED_AREAS) map.setPaintProperty(`${TILED_AREAS.layer}-fill`, "fill-opacity", 0);
   drawn = areas;
 }
 
@@ -374,6 +378,13 @@ function fitTo(box) {
 function whenIdle(mine) {
   map.once("idle", () => {
     if (mine !== generation) return;
+    const fill = `${drawn.layer}-fill`;
+    if (map.getPaintProperty(fill, "fill-opacity") === 0) {
+      // Every tile is loaded and cut: now draw them, in one frame.
+      map.setPaintProperty(fill, "fill-opacity", 1);
+      whenIdle(mine);
+      return;
+    }
     document.body.dataset.mapReady = "1";
     performance.mark("map-ready"); // read by the benchmarks: the first one is the first complete render
   });
