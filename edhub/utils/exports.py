@@ -1,6 +1,7 @@
 """Table exports shared by the site and the API: CSV for Excel in French and XLSX."""
 
 import csv
+import datetime
 import io
 
 from django.http import HttpResponse
@@ -20,21 +21,29 @@ def french_decimal(value):
     return "" if value is None else str(value).replace(".", ",")
 
 
+def csv_cell(value):
+    """A cell of a CSV for Excel in French: decimal comma, dates as dd/mm/yyyy, None as an empty cell."""
+    if value is None or isinstance(value, (int, float)):
+        return french_decimal(value)
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    return value
+
+
 def attachment(response, filename):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def csv_response(filename, header, rows):
-    """CSV for Excel in French: `;`, UTF-8 with BOM, CRLF; numbers with a decimal comma, None as an empty cell."""
+    """CSV for Excel in French: `;`, UTF-8 with BOM, CRLF; numbers with a decimal comma, dates as dd/mm/yyyy, None as
+    an empty cell."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            [french_decimal(cell) if isinstance(cell, (int, float)) or cell is None else cell for cell in row]
-        )
+        writer.writerow([csv_cell(cell) for cell in row])
     return attachment(HttpResponse(buffer.getvalue(), content_type=CSV_TYPE), filename)
 
 
@@ -64,3 +73,10 @@ def xlsx_response(filename, sheets):
     buffer = io.BytesIO()
     book.save(buffer)
     return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), filename)
+
+
+def table_response(name, extension, title, header, rows):
+    """One table as a download, `name.csv` (see csv_response) or `name.xlsx` (one sheet `title`)."""
+    if extension == "csv":
+        return csv_response(f"{name}.csv", header, rows)
+    return xlsx_response(f"{name}.xlsx", [(title, header, rows)])

@@ -7,8 +7,6 @@ export them, move a dossier from state to state with a written reason, and keep 
 commune never sees. Every change of state is e-mailed to the commune (edhub.ami.notifications).
 """
 
-import csv
-import io
 import os
 from dataclasses import dataclass
 
@@ -18,12 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
@@ -34,8 +31,9 @@ from edhub.inventories.models import Declaration
 from edhub.schools.models import ECOLE_KINDS, School, SchoolFigure, Sector, Variable
 from edhub.schools.models import State as SchoolState
 from edhub.territories.models import Territory, TerritoryFigure
+from edhub.utils.exports import table_response
 from edhub.www.ami.forms import ApplicationForm, MoveForm, NoteForm, SchoolRowForm, StateFilterForm
-from edhub.www.ami.views import XLSX_TYPE, breadcrumb, campaign_or_404
+from edhub.www.ami.views import breadcrumb, campaign_or_404
 
 INSTRUCTOR_ROLES = (Role.NATIONAL, Role.ACADEMIE)
 DOSSIERS_PER_PAGE = 50
@@ -559,25 +557,7 @@ def applications_export(request, pk, extension):
     campaign = campaign_or_404(request, pk)
     dossiers, _, state, _ = _dossiers_of(request, campaign)
     name = f"candidatures_ami_{campaign.pk}{'_' + state if state else ''}"
-    if extension == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(EXPORT_HEADER)
-        for row in export_rows(request, dossiers):
-            writer.writerow(["" if v is None else f"{v:%d/%m/%Y}" if hasattr(v, "strftime") else v for v in row])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Candidatures")
-        sheet.append(EXPORT_HEADER)
-        for row in export_rows(request, dossiers):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return response
+    return table_response(name, extension, "Candidatures", EXPORT_HEADER, export_rows(request, dossiers))
 
 
 urlpatterns = [

@@ -13,7 +13,7 @@ from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami import scoring
 from edhub.ami.models import Application
-from edhub.utils.exports import csv_response, xlsx_response
+from edhub.utils.exports import table_response
 from edhub.www.ami.views import breadcrumb, campaign_or_404, is_administrator
 
 
@@ -165,11 +165,8 @@ def results_rows(result):
 
 def results_export(request, pk, extension):
     result = published_results(request, pk)
-    name = f"resultats_ami_{result.campaign.pk}.{extension}"
-    header, rows = results_header(result), list(results_rows(result))
-    if extension == "csv":
-        return csv_response(name, header, rows)
-    return xlsx_response(name, [("Résultats", header, rows)])
+    name = f"resultats_ami_{result.campaign.pk}"
+    return table_response(name, extension, "Résultats", results_header(result), results_rows(result))
 
 
 urlpatterns = [

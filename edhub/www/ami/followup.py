@@ -14,7 +14,8 @@ from edhub.accounts.scope import habilitation_of
 from edhub.ami import followup
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.opendata.values import school_years
-from edhub.www.ami.views import breadcrumb, campaign_or_404, table_response, visible_dossiers
+from edhub.utils.exports import table_response
+from edhub.www.ami.views import breadcrumb, campaign_or_404, visible_dossiers
 
 # The roles that see dossiers (Application.objects.visible_to): instructors and communes.
 DOSSIER_ROLES = (Role.NATIONAL, Role.ACADEMIE, Role.COMMUNE)

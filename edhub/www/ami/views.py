@@ -1,8 +1,6 @@
 """Pages of the connectivity call: the calls, their published rules, the pre-identified eligible communes and the
 map of the call."""
 
-import csv
-import io
 import json
 
 from django.core.paginator import Paginator
@@ -11,17 +9,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
-from openpyxl import Workbook
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify
 from edhub.ami.models import Application, Campaign
 from edhub.territories.models import Level, Territory
+from edhub.utils.exports import table_response
 from edhub.www.ami.forms import EligibleFilterForm
 
 ELIGIBLES_PER_PAGE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON = "application/geo+json"
 # The need score's classes on the map: (lower bound, colour), light to dark.
 SCORE_CLASSES = ((0, "#ffeda0"), (45, "#feb24c"), (55, "#fd8d3c"), (65, "#e31a1c"), (75, "#800026"))
@@ -166,31 +163,6 @@ def eligibles_export(request, pk, extension):
     _, departement, result = _pre_identification(request, campaign)
     name = f"communes_eligibles_ami_{campaign.pk}{'_' + departement if departement else ''}"
     return table_response(name, extension, "Communes éligibles", EXPORT_HEADER, export_rows(result))
-
-
-def table_response(name, extension, title, header, rows):
-    """A table as a download: CSV (";", UTF-8 with BOM, decimal commas, for Excel FR) or XLSX (sheet `title`)."""
-    if extension == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(
-                ["" if v is None else str(v).replace(".", ",") if isinstance(v, float) else v for v in row]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return response
 
 
 def shown_dossiers(campaign, user):
