@@ -7,6 +7,9 @@ A commune of the campaign's territory is eligible when it passes every gate of t
   latest period), or one of its écoles declared without connection or below the threshold (local inventories).
   When every public école of the commune has declared a measured speed at or above the threshold, the
   declarations prevail over the Arcep figure.
+  A school that the follow-up of an earlier call marks connected counts with the connection obtained, as the
+  observatory reads it (edhub.ami.followup.observatory_use: one rule): for the rentrée of its connection, unless
+  the declaration of that rentrée was published after the follow-up or a later rentrée is declared.
 
 Eligible communes are ranked by a need score out of 100, the sum of four explained components (NEED_WEIGHTS).
 Everything is read with a handful of queries into dicts: no query per commune (all of France in well under 3 s).
@@ -19,6 +22,7 @@ from dataclasses import dataclass, replace
 from django.core.cache import cache
 from django.db.models import Max
 
+from edhub.ami.followup import followed_connections, observatory_use
 from edhub.inventories.models import Declaration, Technology
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import ECOLE_KINDS, PriorityEducation, School, SchoolFigure, Sector, State, Variable
@@ -43,18 +47,23 @@ CACHE_SECONDS = 24 * 3600
 
 @dataclass
 class DeclaredSchool:
+    """The connection of a school in force: declared in a local inventory, or obtained by the works of a call
+    (`followed`: recorded by the call's follow-up)."""
+
     uai: str
     rentree: int
     technology: str
     download_mbps: float | None
+    followed: bool = False
 
     @property
     def summary(self):
         if self.technology == Technology.AUCUNE:
             return Technology.AUCUNE.label.lower()
-        if self.download_mbps is None:
-            return "débit non mesuré"
-        return f"{_dec(self.download_mbps)} Mbit/s mesurés"
+        speed = "débit non mesuré" if self.download_mbps is None else f"{_dec(self.download_mbps)} Mbit/s mesurés"
+        if self.followed:
+            return f"connectée par les travaux d'un appel : {Technology(self.technology).label}, {speed}"
+        return speed
 
 
 @dataclass(frozen=True)
@@ -160,9 +169,17 @@ class Assessment:
             schools = ", ".join(f"{d.uai} ({d.summary})" for d in self.badly_declared)
             reasons.append(f"école(s) déclarée(s) mal connectée(s) : {schools}")
         elif self.declared_well:
-            reasons.append(
-                f"toutes les écoles déclarent un débit mesuré d'au moins {gates.speed} Mbit/s ({share_text})"
-            )
+            followed = [d for d in self.declared if d.followed]
+            if not followed:
+                reasons.append(
+                    f"toutes les écoles déclarent un débit mesuré d'au moins {gates.speed} Mbit/s ({share_text})"
+                )
+            else:
+                schools = ", ".join(f"{d.uai} ({d.summary})" for d in followed)
+                reasons.append(
+                    f"toutes les écoles ont un débit mesuré d'au moins {gates.speed} Mbit/s, déclaré ou relevé par le "
+                    f"suivi d'un appel : {schools} ({share_text})"
+                )
         elif self.share is None:
             reasons.append(f"connectivité non connue : {share_text}")
         elif self.share < gates.share:
@@ -283,15 +300,26 @@ def pre_identify(campaign, departement=None):
     declarations = Declaration.objects.filter(school__kind__in=ECOLE_KINDS, school__sector=Sector.PUBLIC)
     if scope is not None:
         declarations = declarations.filter(school__commune_id__in=scope)
-    declared_uais = set()
+    connections = {}
     for row in declarations.only("school_id", "rentree", "technology", "download_mbps", "upload_id").in_force():
-        if row.school_id in declared_uais or row.school_id not in school_commune:
+        if row.school_id in connections or row.school_id not in school_commune:
             continue  # in_force() gives the latest rentrée first
-        declared_uais.add(row.school_id)
-        declared = DeclaredSchool(row.school_id, row.rentree, row.technology, row.download_mbps)
-        assessment = school_commune[row.school_id]
+        connections[row.school_id] = DeclaredSchool(row.school_id, row.rentree, row.technology, row.download_mbps)
+    declared_uais = set(connections)
+    # Connections obtained by the works of a call, where the observatory reads them: they replace the declaration of
+    # the same rentrée (unless published after the follow-up, see observatory_use) or of an earlier one.
+    followed = [connection.uai for connection in followed_connections() if connection.uai in school_commune]
+    for uai, use in observatory_use(followed).items():
+        obtained, current = use.connection, connections.get(uai)
+        if use.used and (current is None or current.rentree <= obtained.rentree):
+            connections[uai] = DeclaredSchool(
+                uai, obtained.rentree, obtained.technology, obtained.download_mbps, followed=True
+            )
+    for declared in sorted(connections.values(), key=lambda declared: declared.uai):
+        assessment = school_commune[declared.uai]
         assessment.declared = [*(assessment.declared or ()), declared]
-        if row.technology == Technology.AUCUNE or (row.download_mbps is not None and row.download_mbps < gates.speed):
+        speed = declared.download_mbps
+        if declared.technology == Technology.AUCUNE or (speed is not None and speed < gates.speed):
             assessment.badly_declared = [*(assessment.badly_declared or ()), declared]
 
     eligible = []

@@ -170,6 +170,20 @@ class Campaign(models.Model):
         return self.record_version(user)
 
     @transaction.atomic
+    def close(self, user=None):
+        """Open → closed: the call takes no first deposit any more (a dossier sent back for corrections may still
+        come back, see Application._check_submittable).
+
+        The rules do not change, but the closure is part of their history: it is recorded as a new version of the
+        same rules with the note « Clôture », which dates it and names who closed the call."""
+        status = Campaign.objects.select_for_update().filter(pk=self.pk).values_list("status", flat=True).first()
+        if status != self.Status.OPEN:
+            raise ValidationError("Seul un appel ouvert aux candidatures peut être clos.")
+        self.status = self.Status.CLOSED
+        self.save(update_fields=["status"])
+        return self._add_version(self.rules(), user, "Clôture")
+
+    @transaction.atomic
     def record_version(self, user=None, note=""):
         """Freeze the current rules into a new version if they differ from the last one (not for drafts).
 
@@ -180,13 +194,12 @@ class Campaign(models.Model):
         last = self.versions.order_by("-number").first()
         if last is not None and last.rules == rules:
             return None
-        number = (last.number if last else 0) + 1
-        version = self.versions.create(
-            number=number,
-            rules=rules,
-            created_by=user,
-            note="Ouverture" if number == 1 else (note or "Modification des règles"),
-        )
+        return self._add_version(rules, user, "Ouverture" if last is None else (note or "Modification des règles"))
+
+    def _add_version(self, rules, user, note):
+        last = self.versions.order_by("-number").values_list("number", flat=True).first()
+        number = (last or 0) + 1
+        version = self.versions.create(number=number, rules=rules, created_by=user, note=note)
         Campaign.objects.filter(pk=self.pk).update(version=number)
         self.version = number
         return version

@@ -1,14 +1,20 @@
 """Pre-identification on the real data of the test database (national geography, IPS of écoles, Arcep 2019)."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
-from edhub.ami.eligibility import pre_identify
+from edhub.accounts.models import Role
+from edhub.ami import followup
+from edhub.ami.eligibility import DeclaredSchool, cached_pre_identify, pre_identify
+from edhub.ami.models import Application
 from edhub.inventories.models import Declaration, Technology, Upload
+from edhub.opendata.models import ImportRun
 from edhub.schools.models import School
 from edhub.territories.models import Level
 from tests.accounts.factories import agent
-from tests.ami.factories import CampaignFactory, campaign_on
+from tests.ami.factories import CampaignFactory, campaign_on, dossier_in
 
 
 def declare(uai, technology, download_mbps=None):
@@ -123,3 +129,93 @@ def test_france_and_thresholds():
     assert [a.code for a in only_35.eligible] == [
         a.code for a in pre_identify(campaign_on(Level.DEPARTEMENT, "35")).eligible
     ]
+
+
+MARCILLE_ECOLE = "0351663T"  # the one public école of Marcillé-Raoul (35164)
+CONNECTED = {
+    "works": "connected",
+    "connected_on": datetime.date(2026, 3, 2),  # rentrée 2025
+    "connected_technology": Technology.FIBRE,
+    "connected_mbps": 100.0,
+}
+BADLY_CONNECTED = "mal connectée : 0,7 % des locaux éligibles à 30 Mbit/s (seuil : moins de 50,0 %)"
+
+
+def connect_marcille(user=None):
+    """Marcillé-Raoul, laureate of an earlier call, has its école connected at 100 Mbit/s by fibre."""
+    earlier = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine 2025")
+    earlier.open()
+    laureate = dossier_in(earlier, "35164", state=Application.State.ACCEPTED)
+    mayor = user or agent(Role.COMMUNE, Level.COMMUNE, "35164")
+    pk = laureate.concerned.get(school_id=MARCILLE_ECOLE).pk
+    return followup.update(laureate, mayor, {pk: CONNECTED})
+
+
+@pytest.mark.django_db
+def test_a_school_connected_by_a_call_counts_as_connected_for_a_later_call():
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine 2027")
+    before = pre_identify(campaign).assessments["35164"]
+    assert (before.eligible, before.badly_connected, before.declared) == (True, True, None)
+    assert before.reasons[2] == BADLY_CONNECTED
+
+    connect_marcille()
+    result = pre_identify(campaign)
+    after = result.assessments["35164"]
+    assert after.declared == [DeclaredSchool(MARCILLE_ECOLE, 2025, Technology.FIBRE, 100.0, followed=True)]
+    assert (after.eligible, after.badly_connected, after.declared_well, after.badly_declared) == (
+        False,
+        False,
+        True,
+        None,
+    )
+    assert after.reasons == [
+        "commune rurale : Rural à habitat dispersé (estimée)",
+        "1 école(s) publique(s) ouverte(s)",
+        "toutes les écoles ont un débit mesuré d'au moins 30 Mbit/s, déclaré ou relevé par le suivi d'un appel : "
+        "0351663T (connectée par les travaux d'un appel : Fibre optique (FttH, FttO), 100,0 Mbit/s mesurés) "
+        "(0,7 % des locaux éligibles à 30 Mbit/s (seuil : moins de 50,0 %))",
+    ]
+    assert len(result.eligible) == 84  # 85 before
+    assert result.declarations == 0  # no local declaration: the follow-up alone
+
+    # A call asking for 1 Gbit/s still finds the école under its threshold, and says where the figure comes from.
+    gigabit = pre_identify(campaign_on(Level.DEPARTEMENT, "35", speed_threshold=1000)).assessments["35164"]
+    assert gigabit.eligible
+    assert gigabit.reasons[2] == (
+        "école(s) déclarée(s) mal connectée(s) : 0351663T (connectée par les travaux d'un appel : "
+        "Fibre optique (FttH, FttO), 100,0 Mbit/s mesurés)"
+    )
+
+
+@pytest.mark.django_db
+def test_a_declaration_published_after_the_follow_up_prevails():
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine 2027")
+    connect_marcille()
+    declare(MARCILLE_ECOLE, Technology.CUIVRE, download_mbps=4.0)  # rentrée 2025, published after the works
+    commune = pre_identify(campaign).assessments["35164"]
+    assert commune.declared == [DeclaredSchool(MARCILLE_ECOLE, 2025, Technology.CUIVRE, 4.0)]
+    assert commune.eligible
+    assert commune.reasons[2] == "école(s) déclarée(s) mal connectée(s) : 0351663T (4,0 Mbit/s mesurés)"
+
+
+@pytest.mark.django_db
+def test_an_older_declaration_gives_way_to_the_follow_up():
+    declare(MARCILLE_ECOLE, Technology.CUIVRE, download_mbps=4.0)  # rentrée 2025, published before the works
+    connect_marcille()
+    commune = pre_identify(campaign_on(Level.DEPARTEMENT, "35")).assessments["35164"]
+    assert commune.declared == [DeclaredSchool(MARCILLE_ECOLE, 2025, Technology.FIBRE, 100.0, followed=True)]
+    assert not commune.eligible
+
+
+@pytest.mark.django_db
+def test_marking_a_school_connected_renews_the_cached_pre_identification():
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine 2027")
+    version = ImportRun.objects.data_version()
+    assert "35164" in cached_pre_identify(campaign).assessments
+    assert cached_pre_identify(campaign).assessments["35164"].reasons[2] == BADLY_CONNECTED
+    run = connect_marcille()
+    assert run.rows_updated == 1
+    assert ImportRun.objects.data_version() != version  # the follow-up records an import of the inventories
+    result = cached_pre_identify(campaign)
+    assert "35164" not in result.assessments  # only the eligible communes are cached
+    assert len(result.eligible) == 84

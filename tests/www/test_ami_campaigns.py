@@ -1,10 +1,13 @@
-"""Campaign management from the site: national administrators create, edit and open calls; others may not."""
+"""Campaign management from the site: national administrators create, edit, open and close calls; others may not."""
+
+import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from edhub.accounts.models import Role
-from edhub.ami.models import DEFAULT_GRID, Campaign
+from edhub.ami.models import DEFAULT_GRID, Application, Campaign
 from edhub.territories.models import Level, Territory
 from tests.accounts.factories import agent
 from tests.ami.factories import CampaignFactory, campaign_on, dossier_in, give_scores
@@ -261,3 +264,78 @@ def test_opening_refuses_a_grid_that_does_not_sum_to_100(client, national):
     assert "La somme des poids de la grille fait 90 au lieu de 100 : corrigez-la avant d'ouvrir." in text_of(response)
     campaign.refresh_from_db()
     assert (campaign.status, campaign.version) == (Campaign.Status.DRAFT, 0)
+
+
+def test_a_national_administrator_closes_an_open_call(client, national):
+    campaign = campaign_on(Level.ACADEMIE, "14", title="AMI connectivité Bretagne 2027")
+    close = reverse("ami:campaign-close", args=[campaign.pk])
+    # A draft is not closed: it is opened first.
+    assert "Clore l’appel" not in text_of(client.get(campaign.get_absolute_url()))
+    response = client.post(close, follow=True)
+    assert "Seul un appel ouvert aux candidatures peut être clos." in text_of(response)
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.version) == (Campaign.Status.DRAFT, 0)
+
+    campaign.open(national)
+    page = text_of(client.get(campaign.get_absolute_url()))
+    assert (
+        "Clore l’appel met fin aux dépôts : aucune commune ne pourra plus y déposer de candidature, quelle que "
+        in (page)
+    )
+    assert "la date de clôture annoncée (31 mars 2026)." in page
+    assert client.get(close).status_code == 405  # a change of state is a POST
+
+    response = client.post(close)
+    assert response.status_code == 302
+    assert response["Location"] == campaign.get_absolute_url()
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.version) == (Campaign.Status.CLOSED, 2)
+    opening, closing = campaign.versions.order_by("number")
+    assert (closing.number, closing.note, closing.created_by) == (2, "Clôture", national)
+    assert closing.rules == opening.rules  # the rules do not change
+    text = text_of(client.get(campaign.get_absolute_url()))
+    assert (
+        "Appel clos : il ne reçoit plus de nouvelle candidature (clôture enregistrée en version 2 des règles, "
+        "inchangées). Les dossiers renvoyés pour compléments peuvent encore être redéposés."
+    ) in text
+    assert "Clos Règles en version 2" in text
+    assert "— Clôture" in text
+    assert "Clore l’appel" not in text
+
+    # Closed once: closing again changes nothing.
+    response = client.post(close, follow=True)
+    assert "Seul un appel ouvert aux candidatures peut être clos." in text_of(response)
+    assert campaign.versions.count() == 2
+
+
+def test_a_closed_call_takes_no_first_deposit(client, national):
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine")
+    campaign.open(national)
+    dossier = dossier_in(campaign, "35164", state="draft")
+    client.post(reverse("ami:campaign-close", args=[campaign.pk]))
+    dossier = Application.objects.get(pk=dossier.pk)  # read again, as a page does: its call is closed
+    assert dossier.campaign.status == Campaign.Status.CLOSED
+    mayor = agent(Role.COMMUNE, Level.COMMUNE, "35164")
+    with pytest.raises(ValidationError) as error:
+        dossier.move("submitted", mayor, today=datetime.date(2026, 2, 2))  # within the announced dates
+    assert error.value.messages == ["Les candidatures sont reçues du 05/01/2026 au 31/03/2026, appel ouvert."]
+    dossier.refresh_from_db()
+    assert dossier.state == "draft"
+
+
+def test_only_national_administrators_close_a_call(client):
+    campaign = CampaignFactory()
+    campaign.open()
+    close = reverse("ami:campaign-close", args=[campaign.pk])
+    response = client.post(close)
+    assert response["Location"] == f"{reverse('accounts:login')}?next={close}"
+    for user in (
+        agent(Role.ACADEMIE, Level.ACADEMIE, "24"),
+        agent(Role.COMMUNE, Level.COMMUNE, "94028"),
+        agent(Role.READER, Level.DEPARTEMENT, "94"),
+    ):
+        client.force_login(user)
+        assert "Clore l’appel" not in text_of(client.get(campaign.get_absolute_url()))
+        assert client.post(close).status_code == 403
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.version) == (Campaign.Status.OPEN, 1)

@@ -1,3 +1,16 @@
+import datetime
+
+import pytest
+
+from edhub.accounts.models import Role
+from edhub.ami import followup
+from edhub.ami.models import Application
+from edhub.inventories.models import Technology
+from edhub.inventories.publishing import publish
+from edhub.territories.models import Level
+from tests.accounts.factories import agent
+from tests.ami.factories import campaign_on, dossier_in
+from tests.inventories.utils import inventory_csv, row, upload_file
 from tests.www.utils import text_of, title_of
 
 
@@ -42,3 +55,62 @@ def test_unknown_school(client, db):
 
     assert response.status_code == 404
     assert "Page non trouvée" in text_of(response)
+
+
+MARCILLE_ECOLE = "0351663T"  # the one public école of Marcillé-Raoul (35164)
+FOLLOWED = (
+    "Connexion : suivi de l’appel « AMI Ille-et-Vilaine » (connectée le 2 mars 2026, Fibre optique (FttH, FttO), "
+    "250 Mbit/s). L’observatoire retient cette connexion pour la rentrée 2025-2026"
+)
+
+
+def marcille_inventory(mayor):
+    """The commune publishes its inventory (rentrée 2025): the école declares copper at 4 Mbit/s."""
+    declared = {"Technologie de connexion": "cuivre", "Débit descendant mesuré (Mbit/s)": "4"}
+    publish(upload_file(mayor, inventory_csv([row(MARCILLE_ECOLE, **declared)])), mayor)
+
+
+@pytest.mark.django_db
+def test_the_school_sheet_says_its_connection_comes_from_a_calls_follow_up(client):
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine")
+    campaign.open()
+    laureate = dossier_in(campaign, "35164", state=Application.State.ACCEPTED)
+    mayor = agent(Role.COMMUNE, Level.COMMUNE, "35164")
+    url = f"/ecoles/{MARCILLE_ECOLE}/"
+    assert "suivi de l’appel" not in text_of(client.get(url))
+    marcille_inventory(mayor)
+    assert "Connexion : suivi" not in text_of(client.get(url))
+
+    connected = {
+        "works": "connected",
+        "connected_on": datetime.date(2026, 3, 2),
+        "connected_technology": Technology.FIBRE,
+        "connected_mbps": 250.0,
+    }
+    followup.update(laureate, mayor, {laureate.concerned.get().pk: connected})
+    response = client.get(url)
+    text = text_of(response)
+    print("DEBUG", text[text.index("Équipement numérique") : text.index("Équipement numérique") + 700])
+    assert f"{FOLLOWED}, à la place de celle déclarée dans l’inventaire local de cette rentrée." in text
+    assert text.index("Connexion : suivi") < text.index("Équipement déclaré pour la rentrée 2025")
+    assert f'<a href="{campaign.get_absolute_url()}">AMI Ille-et-Vilaine</a>' in response.content.decode()
+
+    # The commune publishes its inventory of that rentrée again, after the works: the declaration prevails.
+    marcille_inventory(mayor)
+    assert "Connexion : suivi" not in text_of(client.get(url))
+
+
+@pytest.mark.django_db
+def test_a_followed_connection_without_declaration(client):
+    campaign = campaign_on(Level.DEPARTEMENT, "35", title="AMI Ille-et-Vilaine")
+    campaign.open()
+    laureate = dossier_in(campaign, "35164", state=Application.State.ACCEPTED)
+    mayor = agent(Role.COMMUNE, Level.COMMUNE, "35164")
+    connected = {"works": "connected", "connected_on": datetime.date(2026, 3, 2), "connected_technology": "radio"}
+    followup.update(laureate, mayor, {laureate.concerned.get().pk: connected})
+    text = text_of(client.get(f"/ecoles/{MARCILLE_ECOLE}/"))
+    assert (
+        "Connexion : suivi de l’appel « AMI Ille-et-Vilaine » (connectée le 2 mars 2026, Boucle locale radio "
+        "(THD radio), débit non mesuré). L’observatoire retient cette connexion pour la rentrée 2025-2026."
+    ) in text
+    assert "Aucun inventaire local publié ne décrit cet établissement (N.C.)." in text

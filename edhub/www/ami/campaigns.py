@@ -1,5 +1,5 @@
-"""Pages of the connectivity call: national administrators create a call, edit its rules and scoring grid, and open
-it. Editing the rules of an open (or closed) call asks for a reason and records a new version of its rules.
+"""Pages of the connectivity call: national administrators create a call, edit its rules and scoring grid, open it
+and close it. Editing the rules of an open (or closed) call asks for a reason and records a new version of its rules.
 
 The map of a call (views.py, beside the eligible communes it shows) is routed here with the other pages of a call.
 """
@@ -240,10 +240,29 @@ def open_campaign(request, pk):
     return redirect(campaign)
 
 
+@login_required
+@require_POST
+def close_campaign(request, pk):
+    administrator(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        version = campaign.close(request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Appel clos : il ne reçoit plus de nouvelle candidature (clôture enregistrée en version {version.number} "
+            "des règles, inchangées). Les dossiers renvoyés pour compléments peuvent encore être redéposés.",
+        )
+    return redirect(campaign)
+
+
 urlpatterns = [
     path("nouveau/", create, name="campaign-create"),
     path("<int:pk>/modifier/", edit, name="campaign-edit"),
     path("<int:pk>/ouvrir/", open_campaign, name="campaign-open"),
+    path("<int:pk>/clore/", close_campaign, name="campaign-close"),
     path("<int:pk>/carte/", views.campaign_map, name="map"),
     path("<int:pk>/carte.geojson", views.campaign_map_data, name="map-data"),
 ]
