@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
-from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, pre_identify
+from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify, pre_identify
 from edhub.ami.eligibility import _score as score_need  # the need score of a commune, eligible or not
 from edhub.ami.models import Application, Campaign, Score
 from edhub.ami.selection import Candidate, Constraints, Infeasible, compare
@@ -181,7 +181,8 @@ def score_campaign(campaign, applications=None):
     """The dossiers of a campaign on its published grid, fully scored ones ranked by total.
 
     `applications` narrows the dossiers (default: those in instruction or decided). A fixed number of queries
-    whatever the number of dossiers: the pre-identification runs once."""
+    whatever the number of dossiers: the pre-identification is read from the cache (computed once per data version
+    and gates), with at most one more pass for the communes it does not hold."""
     if applications is None:
         applications = campaign.applications.filter(state__in=(State.IN_INSTRUCTION, State.ACCEPTED, State.REFUSED))
     applications = list(applications.select_related("commune__departement").order_by("commune__name", "pk"))
@@ -200,12 +201,8 @@ def score_campaign(campaign, applications=None):
         schools[application_id].append(uai)
     classes = _classes({uai for uais in schools.values() for uai in uais})
 
-    automatic = [c for c in criteria if c.automatic]
-    assessments = {}
-    if automatic:
-        departements = {a.commune.departement.code for a in applications if a.commune.departement_id}
-        departement = departements.pop() if len(departements) == 1 else None
-        assessments = pre_identify(campaign, departement=departement).assessments
+    automatic = any(c.automatic for c in criteria)
+    assessments = _assessments(campaign, [a.commune for a in applications]) if automatic else {}
 
     result = []
     for application in applications:
@@ -234,6 +231,27 @@ def score_campaign(campaign, applications=None):
     for rank, scored in enumerate(ranked, start=1):
         scored.rank = rank
     return CampaignScores(campaign, criteria, ranked + [s for s in result if not s.fully_scored])
+
+
+def _single_departement(communes):
+    """The code of the département of all these communes, None when they are in several."""
+    codes = {commune.departement.code for commune in communes if commune.departement_id}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _assessments(campaign, communes):
+    """{commune code: Assessment} of these communes against the campaign's gates.
+
+    The eligible ones come from the cached pre-identification (which keeps only them); the others, rare since a
+    commune may apply without being pre-identified, take one more pass over their département (over the campaign's
+    territory when they are in several)."""
+    eligible = cached_pre_identify(campaign, departement=_single_departement(communes)).assessments
+    found = {commune.code: eligible[commune.code] for commune in communes if commune.code in eligible}
+    missing = [commune for commune in communes if commune.code not in found]
+    if missing:
+        others = pre_identify(campaign, departement=_single_departement(missing)).assessments
+        found.update((commune.code, others[commune.code]) for commune in missing if commune.code in others)
+    return found
 
 
 def _automatic_line(criterion, assessment):
