@@ -126,6 +126,7 @@ const map = new maplibregl.Map({
   style: mapStyle(),
   fadeDuration: 0,
   bounds: FRANCE_BOUNDS,
+  fitBoundsOptions: { padding: 20 }, // as fitTo does: the first view is not moved again once the data are there
   attributionControl: false,
   dragRotate: false,
   pitchWithRotate: false,
@@ -137,6 +138,8 @@ const map = new maplibregl.Map({
     "Popup.Close": "Fermer",
   },
 });
+// Sources and layers exist from then on; the style counts as "loaded" only once every tile is there.
+const styleReady = new Promise((resolve) => map.once("style.load", resolve));
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
 map.touchZoomRotate.disableRotation();
 const tooltip = document.createElement("div");
@@ -901,7 +904,9 @@ async function start() {
     }),
   );
   if (!catalogue.some((i) => i.slug === state.indicator)) state.indicator = catalogue[0].slug;
-  await new Promise((resolve) => (map.loaded() ? resolve() : map.once("load", resolve)));
+  // The style is enough to start: data are fetched while the first tiles are still being cut (the "load" event
+  // would wait for them).
+  await styleReady;
   bindMap();
   bindControls();
   await load();
