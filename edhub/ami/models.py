@@ -81,6 +81,13 @@ class Campaign(models.Model):
         "lauréats au plus par département", null=True, blank=True, help_text="Vide : pas de plafond."
     )
     results_published_at = models.DateTimeField("résultats publiés le", null=True, blank=True)
+    published_results = models.JSONField(
+        "résultats publiés",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Figés à la publication : une note ou une donnée changée ensuite ne les modifie pas.",
+    )
     version = models.PositiveIntegerField("version des règles", default=0, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 

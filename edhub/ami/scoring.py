@@ -387,10 +387,11 @@ def can_decide(user):
 
 
 @transaction.atomic
-def arrest(campaign, user, seen=None):
+def arrest(campaign, user, seen=None, notify=None):
     """Apply the optimal selection: selected dossiers accepted, the others refused with the reason of their outcome,
     the waiting list ranked. `seen` is the selection the committee looked at (Committee.selected_keys): if scores
-    changed since, nothing is done. Returns the Committee applied."""
+    changed since, nothing is done. `notify(event)` is called for each change of state (the commune's e-mail).
+    Returns the Committee applied."""
     if not can_decide(user):
         raise PermissionDenied("Seul un administrateur national arrête la sélection.")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -413,12 +414,14 @@ def arrest(campaign, user, seen=None):
         application.waiting_rank = waiting.get(outcome.candidate.key)
         if outcome.selected:
             application.decision_reason = f"Retenu par le comité ({_points(outcome.candidate.score)} points)"
-            application.move(State.ACCEPTED, user, reason=application.decision_reason)
-            continue
-        application.decision_reason = capfirst(outcome.reason)
-        if application.waiting_rank:
-            application.decision_reason += f" ; liste d'attente, rang {application.waiting_rank}"
-        application.move(State.REFUSED, user, reason=application.decision_reason)
+            event = application.move(State.ACCEPTED, user, reason=application.decision_reason)
+        else:
+            application.decision_reason = capfirst(outcome.reason)
+            if application.waiting_rank:
+                application.decision_reason += f" ; liste d'attente, rang {application.waiting_rank}"
+            event = application.move(State.REFUSED, user, reason=application.decision_reason)
+        if notify is not None:
+            notify(event)
     return result
 
 
@@ -435,7 +438,8 @@ def publish(campaign, user, now=None):
     if campaign.applications.filter(state=State.IN_INSTRUCTION).exists():
         raise ValidationError("Des dossiers sont encore en instruction : décidez-en avant de publier.")
     campaign.results_published_at = now or timezone.now()
-    campaign.save(update_fields=["results_published_at"])
+    campaign.published_results = frozen_results(results(campaign))
+    campaign.save(update_fields=["results_published_at", "published_results"])
     return campaign
 
 
@@ -473,3 +477,34 @@ def results(campaign):
     )
     received = campaign.applications.filter(submitted_at__isnull=False).count()
     return Results(campaign, scores.criteria, laureates, waiting, received)
+
+
+def frozen_results(result):
+    """The results as plain data, as published: what the public page and its exports show from then on."""
+
+    def row(scored, rank):
+        commune = scored.application.commune
+        return {
+            "rank": rank,
+            "code": commune.code,
+            "name": commune.name,
+            "departement": commune.departement.code if commune.departement_id else "",
+            "points": [line.points for line in scored.lines],
+            "total": scored.total,
+            "cost": scored.cost,
+        }
+
+    return {
+        "received": result.received,
+        "criteria": [
+            {"code": c.code, "label": c.label, "weight": c.weight, "automatic": c.automatic} for c in result.criteria
+        ],
+        "maximum": result.maximum,
+        "laureates": [row(scored, scored.rank) for scored in result.laureates],
+        "waiting": [row(scored, scored.application.waiting_rank) for scored in result.waiting],
+    }
+
+
+def published(campaign):
+    """The published results of a campaign (computed now for results published before they were frozen)."""
+    return campaign.published_results or frozen_results(results(campaign))

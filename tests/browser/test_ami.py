@@ -286,10 +286,11 @@ def test_a_call_from_its_creation_to_its_published_results(
         ("Plourac'h (22231)", "Non retenu Nombre maximal de lauréats atteint (3)", budget.format(70)),
     ]
     assert serious_violations(national) == []
-    national.get_by_role("button", name="Arrêter la sélection").click()
-    expect(national.get_by_role("status")).to_have_text(
-        "Sélection arrêtée : 3 dossier(s) retenu(s), 2 non retenu(s) dont 2 sur la liste d'attente."
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        national.get_by_role("button", name="Arrêter la sélection").click()
+        expect(national.get_by_role("status")).to_have_text(
+            "Sélection arrêtée : 3 dossier(s) retenu(s), 2 non retenu(s) dont 2 sur la liste d'attente."
+        )
     national.get_by_role("button", name="Publier les résultats").click()
     expect(national.get_by_role("status")).to_have_text("Les résultats sont publiés.")
     assert serious_violations(national) == []
@@ -323,10 +324,12 @@ def test_a_call_from_its_creation_to_its_published_results(
         (State.SUBMITTED, State.IN_INSTRUCTION, "navigateur-alice", ""),
         (State.IN_INSTRUCTION, State.ACCEPTED, "navigateur-national", "Retenu par le comité (81,6 points)"),
     ]
-    # The committee's decisions are logged, not e-mailed.
-    assert [(message.subject, message.to) for message in mail.outbox] == [
+    # The committee's decision is e-mailed too, with its reason.
+    mails = [message for message in mail.outbox if "Marcillé-Raoul" in message.subject]
+    assert [(message.subject, message.to) for message in mails] == [
         (f"Candidature de Marcillé-Raoul : {label}", [CONTACT_EMAIL, MAYOR_EMAIL])
-        for label in ("Déposé", "En instruction", "À compléter par la commune", "Déposé", "En instruction")
+        for label in ("Déposé", "En instruction", "À compléter par la commune", "Déposé", "En instruction", "Retenu")
     ]
+    assert "Motif :\nRetenu par le comité (81,6 points)\n" in mails[5].body
     assert f"Motif :\n{REASON}\n" in mail.outbox[2].body
     assert f"/ami/candidatures/{dossier.pk}/" in mail.outbox[2].body

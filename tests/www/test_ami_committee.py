@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from edhub.accounts.models import Role
-from edhub.ami.models import Application, ApplicationNote
+from edhub.ami.models import Application, ApplicationNote, Score
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent
 from tests.ami.factories import campaign_on, dossier_in, give_scores, greedy_trap, instructor
@@ -105,7 +105,9 @@ def test_infeasible_rules_get_a_clear_message(client, campaign, dossiers, scorer
 
 
 @pytest.mark.django_db
-def test_arresting_then_publishing_the_selection(client, campaign, dossiers, scorers):
+def test_arresting_then_publishing_the_selection(
+    client, campaign, dossiers, scorers, mailoutbox, django_capture_on_commit_callbacks
+):
     admin = scorers[1]
     ApplicationNote.objects.create(application=dossiers["22024"], author=admin, text="Maire très impliqué.")
     results_url = reverse("ami:results", args=[campaign.pk])
@@ -118,9 +120,19 @@ def test_arresting_then_publishing_the_selection(client, campaign, dossiers, sco
     selection = response.context["result"].selected_keys
     assert selection == ",".join(sorted([str(dossiers["22024"].pk), str(dossiers["22115"].pk)]))
     assert "Arrêter la sélection" in text_of(response)
-    response = client.post(reverse("ami:committee-arrest", args=[campaign.pk]), {"selection": selection}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("ami:committee-arrest", args=[campaign.pk]), {"selection": selection}, follow=True
+        )
     text = text_of(response)
     assert "Sélection arrêtée : 2 dossier(s) retenu(s), 2 non retenu(s) dont 2 sur la liste d'attente." in text
+    # Each commune is told of the decision, with its reason.
+    assert sorted((m.subject, m.to[0]) for m in mailoutbox) == [
+        ("Candidature de Calanhel : Retenu", "mairie-22024@example.fr"),
+        ("Candidature de Kerpert : Non retenu", "mairie-22092@example.fr"),
+        ("Candidature de Lanrivain : Retenu", "mairie-22115@example.fr"),
+        ("Candidature de Plourac'h : Non retenu", "mairie-22231@example.fr"),
+    ]
     assert "Calanhel (22024) — 83,6 points, 60 000 € Lanrivain (22115) — 80,8 points, 60 000 €" in text
     states = dict(Application.objects.values_list("commune__code", "state"))
     assert states == {"22024": "accepted", "22115": "accepted", "22092": "refused", "22231": "refused"}
@@ -203,6 +215,12 @@ def test_arresting_then_publishing_the_selection(client, campaign, dossiers, sco
     assert values[1] == ("Lauréat", 1, "22024", "Calanhel", "22", 29.6, 10, 15, 15, 7, 7, 83.6, 60000)
     assert values[4][:4] == ("Liste d'attente", 2, "22231", "Plourac'h")
     assert len(values) == 5
+
+    # The published results are frozen: a score changed afterwards moves neither the page nor the exports.
+    assert Score.objects.filter(application=dossiers["22024"]).update(points=0) > 0
+    assert "1 Calanhel (22024) 22 29,6 10,0 15,0 15,0 7,0 7,0 83,6 60 000 €" in text_of(client.get(results_url))
+    response = client.get(reverse("ami:results-export", args=[campaign.pk, "csv"]))
+    assert "Lauréat;1;22024;Calanhel;22;29,6;10,0;15,0;15,0;7,0;7,0;83,6;60000" in response.content.decode()
 
 
 @pytest.mark.django_db

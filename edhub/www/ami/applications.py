@@ -271,7 +271,7 @@ def deliberation_name(application):
     return os.path.basename(application.deliberation.name) if application.deliberation else ""
 
 
-def _dossier_url(request, application):
+def dossier_url(request, application):
     return request.build_absolute_uri(reverse("ami:application", args=[application.pk]))
 
 
@@ -279,7 +279,7 @@ def _move(request, application, to, reason=""):
     """Move the dossier and e-mail the commune once the change is committed."""
     with transaction.atomic():
         event = application.move(to, request.user, reason=reason)
-        notify_state_change(event, _dossier_url(request, application))
+        notify_state_change(event, dossier_url(request, application))
     return event
 
 
@@ -548,7 +548,7 @@ def export_rows(request, dossiers):
             application.contact_email,
             "oui" if application.deliberation else "non",
             application.project,
-            _dossier_url(request, application),
+            dossier_url(request, application),
         ]
 
 

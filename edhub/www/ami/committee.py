@@ -13,7 +13,9 @@ from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami import scoring
 from edhub.ami.models import Application
+from edhub.ami.notifications import notify_state_change
 from edhub.utils.exports import table_response
+from edhub.www.ami.applications import dossier_url
 from edhub.www.ami.views import breadcrumb, campaign_or_404, is_administrator
 
 
@@ -81,7 +83,12 @@ def _decide(request, pk, action):
         raise PermissionDenied("Seul un administrateur national arrête la sélection et publie les résultats.")
     try:
         if action == "arrest":
-            applied = scoring.arrest(campaign, request.user, seen=request.POST.get("selection", ""))
+            applied = scoring.arrest(
+                campaign,
+                request.user,
+                seen=request.POST.get("selection", ""),
+                notify=lambda event: notify_state_change(event, dossier_url(request, event.application)),
+            )
             optimal = applied.comparison.optimal
             messages.success(
                 request,
@@ -113,18 +120,17 @@ def published_results(request, pk):
     campaign = campaign_or_404(request, pk)
     if campaign.results_published_at is None:
         raise Http404("Les résultats de cet appel ne sont pas encore publiés.")
-    return scoring.results(campaign)
+    return campaign, scoring.published(campaign)
 
 
 def results(request, pk):
-    result = published_results(request, pk)
-    campaign = result.campaign
+    campaign, result = published_results(request, pk)
     context = {
         "campaign": campaign,
         "result": result,
-        "tables": [("Lauréats, par total décroissant", "laureats", result.laureates)]
-        + ([("Liste d’attente, dans l’ordre", "attente", result.waiting)] if result.waiting else []),
-        "columns": len(result.criteria) + 5,
+        "tables": [("Lauréats, par total décroissant", "laureats", result["laureates"])]
+        + ([("Liste d’attente, dans l’ordre", "attente", result["waiting"])] if result["waiting"] else []),
+        "columns": len(result["criteria"]) + 5,
         "export_csv": reverse("ami:results-export", args=[campaign.pk, "csv"]),
         "export_xlsx": reverse("ami:results-export", args=[campaign.pk, "xlsx"]),
         "active_nav": "ami",
@@ -140,32 +146,31 @@ def results_header(result):
         "Code commune",
         "Commune",
         "Département",
-        *(f"{criterion.label} (sur {criterion.weight})" for criterion in result.criteria),
-        f"Total (sur {result.maximum})",
+        *(f"{criterion['label']} (sur {criterion['weight']})" for criterion in result["criteria"]),
+        f"Total (sur {result['maximum']})",
         "Coût retenu (euros)",
     ]
 
 
 def results_rows(result):
     """The laureates by rank, then the waiting list by rank: public data only."""
-    for status, dossiers in (("Lauréat", result.laureates), ("Liste d'attente", result.waiting)):
-        for scored in dossiers:
-            commune = scored.application.commune
+    for status, dossiers in (("Lauréat", result["laureates"]), ("Liste d'attente", result["waiting"])):
+        for row in dossiers:
             yield [
                 status,
-                scored.rank if status == "Lauréat" else scored.application.waiting_rank,
-                commune.code,
-                commune.name,
-                commune.departement.code if commune.departement_id else "",
-                *(line.points for line in scored.lines),
-                scored.total,
-                scored.cost,
+                row["rank"],
+                row["code"],
+                row["name"],
+                row["departement"],
+                *row["points"],
+                row["total"],
+                row["cost"],
             ]
 
 
 def results_export(request, pk, extension):
-    result = published_results(request, pk)
-    name = f"resultats_ami_{result.campaign.pk}"
+    campaign, result = published_results(request, pk)
+    name = f"resultats_ami_{campaign.pk}"
     return table_response(name, extension, "Résultats", results_header(result), results_rows(result))
 
 
