@@ -91,6 +91,30 @@ def test_the_committee_sees_the_optimal_selection_beside_the_greedy_one(client, 
 
 
 @pytest.mark.django_db
+def test_the_committee_table_as_a_download(client, campaign, dossiers, scorers):
+    log_in(client, scorers[1])
+    response = client.get(reverse("ami:committee-export", args=[campaign.pk, "csv"]))
+    assert response["Content-Disposition"] == f'attachment; filename="comite_ami_{campaign.pk}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][-6:] == [
+        "Total (sur 100)",
+        "Coût retenu (euros)",
+        "Sélection optimale",
+        "Motif (sélection optimale)",
+        "Classement glouton",
+        "Motif (classement glouton)",
+    ]
+    assert [(row[0], row[2], row[-6], row[-4], row[-2]) for row in rows[1:]] == [
+        ("1", "Kerpert", "89,8", "Non retenu", "Retenu"),
+        ("2", "Calanhel", "83,6", "Retenu", "Non retenu"),
+        ("3", "Lanrivain", "80,8", "Retenu", "Non retenu"),
+        ("4", "Plourac'h", "73,4", "Non retenu", "Non retenu"),
+    ]
+    log_in(client, agent(Role.COMMUNE, Level.COMMUNE, "22024"))
+    assert client.get(reverse("ami:committee-export", args=[campaign.pk, "xlsx"])).status_code == 403
+
+
+@pytest.mark.django_db
 def test_infeasible_rules_get_a_clear_message(client, campaign, dossiers, scorers):
     campaign.laureates_min, campaign.cap_per_departement = 3, 1
     campaign.save()

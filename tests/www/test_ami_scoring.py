@@ -1,7 +1,11 @@
 """Scoring pages of the connectivity call: who scores which dossier, the status of each dossier, the form."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from edhub.accounts.models import Role
 from edhub.ami.models import Application, Score
@@ -91,6 +95,27 @@ def test_the_list_shows_each_dossier_s_scorers_and_disagreements(client, campaig
         "(SDTAN, RIP) (1 note sur 2) — Noter le dossier de Kerpert"
     ) in text
     assert "Laz (29122) 29 52,3 (provisoire) Aucune note" in text
+
+    # The same table as a download.
+    response = client.get(reverse("ami:scoring-export", args=[campaign.pk, "csv"]))
+    assert response["Content-Disposition"] == f'attachment; filename="notation_ami_{campaign.pk}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["Rang", "Code commune", "Commune", "État"]
+    assert rows[0][-4:] == ["Total (sur 100)", "Évaluateurs", "Entièrement noté", "Désaccords"]
+    by_code = {row[1]: row for row in rows[1:]}
+    assert sorted(by_code) == ["22092", "29122", "35164"]
+    marcille = by_code["35164"]
+    assert marcille[:4] == ["1", "35164", "Marcillé-Raoul", "En instruction"]
+    assert marcille[-4:] == [
+        "79,4",
+        "Alice Durand, Bruno Morel",
+        "oui",
+        "Cofinancement et pérennité : Alice Durand 8, Bruno Morel 5 (écart de 3 points sur 10, au-delà de 2,5)",
+    ]
+    assert by_code["22092"][0] == ""  # not fully scored: no rank yet
+    assert by_code["22092"][-4:] == ["79,8", "Alice Durand", "non", ""]
+    response = client.get(reverse("ami:scoring-export", args=[campaign.pk, "xlsx"]))
+    assert load_workbook(io.BytesIO(response.content)).active.max_row == 4
 
 
 @pytest.mark.django_db

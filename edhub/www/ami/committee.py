@@ -72,9 +72,54 @@ def committee(request, pk):
         "can_decide": scoring.can_decide(request.user),
         "arrested": bool(decided.laureates),
         "active_nav": "ami",
+        "export_csv": reverse("ami:committee-export", args=[campaign.pk, "csv"]),
+        "export_xlsx": reverse("ami:committee-export", args=[campaign.pk, "xlsx"]),
         "breadcrumb_data": breadcrumb(campaign, "Comité de sélection"),
     }
     return render(request, "ami/committee.html", context)
+
+
+def committee_header(result):
+    return [
+        "Rang",
+        "Code commune",
+        "Commune",
+        "Département",
+        *(f"{criterion.label} (sur {criterion.weight})" for criterion in result.scores.criteria),
+        f"Total (sur {result.scores.maximum})",
+        "Coût retenu (euros)",
+        "Sélection optimale",
+        "Motif (sélection optimale)",
+        "Classement glouton",
+        "Motif (classement glouton)",
+    ]
+
+
+def committee_rows(result):
+    """The ranking with both selections' decision and reason, by rank."""
+    for scored, optimal, (_, greedy) in comparison_rows(result):
+        commune = scored.application.commune
+        yield [
+            optimal.rank,
+            commune.code,
+            commune.name,
+            commune.departement.code if commune.departement_id else "",
+            *(line.points for line in scored.lines),
+            scored.total,
+            scored.cost,
+            "Retenu" if optimal.selected else "Non retenu",
+            optimal.reason,
+            "Retenu" if greedy.selected else "Non retenu",
+            greedy.reason,
+        ]
+
+
+@login_required
+def committee_export(request, pk, extension):
+    campaign = committee_campaign(request, pk)
+    result = scoring.committee(campaign)
+    rows = committee_rows(result)
+    return table_response(f"comite_ami_{campaign.pk}", extension, "Comité", committee_header(result), rows)
 
 
 def _decide(request, pk, action):
@@ -176,6 +221,7 @@ def results_export(request, pk, extension):
 
 urlpatterns = [
     path("<int:pk>/comite/", committee, name="committee"),
+    re_path(r"^(?P<pk>[0-9]+)/comite\.(?P<extension>csv|xlsx)$", committee_export, name="committee-export"),
     path("<int:pk>/comite/arreter/", arrest, name="committee-arrest"),
     path("<int:pk>/comite/publier/", publish, name="committee-publish"),
     path("<int:pk>/resultats/", results, name="results"),

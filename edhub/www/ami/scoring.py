@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
@@ -16,6 +16,7 @@ from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami import scoring
 from edhub.ami.models import Application, Score
+from edhub.utils.exports import table_response
 from edhub.www.ami.views import breadcrumb, campaign_or_404
 
 # Who scores: a national administrator any dossier, an académie (DANE) the dossiers of its communes.
@@ -117,9 +118,49 @@ def index(request, pk):
         "disagreement_percent": round(100 * scoring.DISAGREEMENT_SHARE),
         "disagreement_example": scoring.DISAGREEMENT_SHARE * 20,
         "active_nav": "ami",
+        "export_csv": reverse("ami:scoring-export", args=[campaign.pk, "csv"]),
+        "export_xlsx": reverse("ami:scoring-export", args=[campaign.pk, "xlsx"]),
         "breadcrumb_data": breadcrumb(campaign, "Notation des dossiers"),
     }
     return render(request, "ami/scoring_index.html", context)
+
+
+def scoring_header(result):
+    return [
+        "Rang",
+        "Code commune",
+        "Commune",
+        "État",
+        *(f"{criterion.label} (sur {criterion.weight})" for criterion in result.criteria),
+        f"Total (sur {result.maximum})",
+        "Évaluateurs",
+        "Entièrement noté",
+        "Désaccords",
+    ]
+
+
+def scoring_rows(result):
+    for scored in result.applications:
+        commune = scored.application.commune
+        yield [
+            scored.rank,
+            commune.code,
+            commune.name,
+            scored.application.get_state_display(),
+            *(line.points for line in scored.lines),
+            scored.total,
+            scored.scorer_names,
+            "oui" if scored.fully_scored else "non",
+            " ; ".join(line.disagreement_text for line in scored.disagreements),
+        ]
+
+
+@login_required
+def scoring_export(request, pk, extension):
+    campaign = campaign_or_404(request, pk)
+    result = scoring.score_campaign(campaign, dossiers_to_score(request.user, campaign))
+    name = f"notation_ami_{campaign.pk}"
+    return table_response(name, extension, "Notation", scoring_header(result), scoring_rows(result))
 
 
 @login_required
@@ -158,5 +199,6 @@ def score(request, pk, application):
 
 urlpatterns = [
     path("<int:pk>/notation/", index, name="scoring"),
+    re_path(r"^(?P<pk>[0-9]+)/notation\.(?P<extension>csv|xlsx)$", scoring_export, name="scoring-export"),
     path("<int:pk>/notation/<int:application>/", score, name="score"),
 ]
