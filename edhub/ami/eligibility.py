@@ -359,8 +359,8 @@ def cached_pre_identify(campaign, departement=None):
 
 
 def _score(assessment):
-    speed = assessment.gates.speed
     """The need score: four components, each a share of its points, with its explanation."""
+    speed = assessment.gates.speed
     components = {}
     gap = 0.0 if assessment.share is None else 1 - assessment.share / 100
     text = (
