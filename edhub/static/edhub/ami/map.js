@@ -2,13 +2,10 @@
 // page's endpoint): eligible ones coloured by need score, candidates and laureates above them. The legend and the
 // tables are in the page; this script only draws, switches layers and describes the point under the pointer.
 import * as maplibregl from "maplibre-gl";
+import { createMap, FRANCE_BOUNDS } from "../map/base.js";
 
 const config = JSON.parse(document.getElementById("ami-map-config").textContent);
 const status = document.getElementById("ami-map-status");
-const FRANCE_BOUNDS = [
-  [-5.3, 41.3],
-  [9.7, 51.2],
-];
 const CANDIDATE = "#0063cb";
 const DECLINED = "#929292";
 const LAUREATE = "#18753c";
@@ -19,33 +16,14 @@ const LAYERS = {
   laureates: ["laureate-points"],
 };
 
-const map = new maplibregl.Map({
-  container: "ami-map",
+const { map, tooltip } = createMap("ami-map", {
   style: {
     version: 8,
     sources: {},
     layers: [{ id: "background", type: "background", paint: { "background-color": "#f6f6f6" } }],
   },
-  bounds: FRANCE_BOUNDS,
-  attributionControl: false,
-  dragRotate: false,
-  pitchWithRotate: false,
-  locale: {
-    "Map.Title": "Carte",
-    "NavigationControl.ZoomIn": "Zoomer",
-    "NavigationControl.ZoomOut": "Dézoomer",
-    "NavigationControl.ResetBearing": "Réorienter vers le nord",
-    "Popup.Close": "Fermer",
-  },
 });
 const loaded = new Promise((resolve) => map.once("load", resolve));
-map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-map.touchZoomRotate.disableRotation();
-const tooltip = document.createElement("div");
-tooltip.className = "map-tooltip";
-tooltip.hidden = true;
-tooltip.setAttribute("aria-hidden", "true");
-map.getContainer().append(tooltip);
 
 async function fetchJson(url) {
   const response = await fetch(url, { credentials: "same-origin" });

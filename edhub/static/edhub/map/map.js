@@ -2,6 +2,7 @@
 // one indicator as a choropleth, the schools of a territory as clustered points, and the same data in an accessible
 // table. The whole state lives in the query string.
 import * as maplibregl from "maplibre-gl";
+import { createMap, FRANCE_BOUNDS } from "./base.js";
 import { classRanges, METHODS } from "./breaks.js";
 import { loadCatalogue } from "./indicators.js";
 
@@ -31,10 +32,6 @@ const KIND_COLORS = {
   autre: "#666666",
 };
 const KINDS = JSON.parse(document.getElementById("map-kinds").textContent);
-const FRANCE_BOUNDS = [
-  [-5.3, 41.3],
-  [9.7, 51.2],
-];
 const ROWS_PER_PAGE = 100;
 const PARENT_NAMES = new Map(); // "level:code" -> {name, parents}
 
@@ -121,32 +118,13 @@ let hovered = null;
 let sort = { key: "value", descending: true };
 let page = 0;
 
-const map = new maplibregl.Map({
-  container: "map",
+const { map, tooltip } = createMap("map", {
   style: mapStyle(),
   fadeDuration: 0,
-  bounds: FRANCE_BOUNDS,
   fitBoundsOptions: { padding: 20 }, // as fitTo does: the first view is not moved again once the data are there
-  attributionControl: false,
-  dragRotate: false,
-  pitchWithRotate: false,
-  locale: {
-    "Map.Title": "Carte",
-    "NavigationControl.ZoomIn": "Zoomer",
-    "NavigationControl.ZoomOut": "Dézoomer",
-    "NavigationControl.ResetBearing": "Réorienter vers le nord",
-    "Popup.Close": "Fermer",
-  },
 });
 // Sources and layers exist from then on; the style counts as "loaded" only once every tile is there.
 const styleReady = new Promise((resolve) => map.once("style.load", resolve));
-map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-map.touchZoomRotate.disableRotation();
-const tooltip = document.createElement("div");
-tooltip.className = "map-tooltip";
-tooltip.hidden = true;
-tooltip.setAttribute("aria-hidden", "true");
-map.getContainer().append(tooltip);
 
 /** The map's style: every source and layer, given to the map at its creation, so that the tiles of the first view
  * are requested at once. */
