@@ -27,7 +27,7 @@ class ImportRunQuerySet(models.QuerySet):
     def latest_per_source(self):
         """The last successful run of each source."""
         latest = {}
-        for run in self.succeeded().defer("rejections").order_by("source", "-finished_at"):
+        for run in self.succeeded().defer("rejections", "warnings").order_by("source", "-finished_at"):
             latest.setdefault(run.source, run)
         return latest
 
@@ -51,8 +51,14 @@ class ImportRun(models.Model):
     rows_updated = models.PositiveIntegerField("modifiées", default=0)
     rows_unchanged = models.PositiveIntegerField("inchangées", default=0)
     rows_rejected = models.PositiveIntegerField("rejetées", default=0)
+    rows_warned = models.PositiveIntegerField("avec avertissement", default=0)
+    rows_out_of_scope = models.PositiveIntegerField("hors champ", default=0)
     # One entry per rejected row: {"line": 12, "column": "IPS", "value": "abc", "reason": "…"}.
     rejections = models.JSONField("lignes rejetées", default=list, blank=True)
+    # One entry per value left empty in a kept row, same shape as a rejection.
+    warnings = models.JSONField("avertissements", default=list, blank=True)
+    # What the run described: {"label": "Val-de-Marne (94)", "departements": ["94"], "communes": 47, "schools": 613}.
+    scope = models.JSONField("territoires couverts", default=dict, blank=True)
     message = models.TextField(blank=True)
 
     objects = ImportRunQuerySet.as_manager()
@@ -63,6 +69,11 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.vintage} ({self.file_name})"
+
+    @property
+    def scope_label(self):
+        """Which territories the run described, in words (« Val-de-Marne (94) : 613 écoles et établissements »)."""
+        return self.scope.get("label", "")
 
     @property
     def duration(self):

@@ -28,14 +28,19 @@ class Schema:
     title: str
     columns: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
+    # Header spellings that only another dataset has (a file with one of them is that dataset, not this one).
+    excluded: tuple[str, ...] = ()
     keys: dict[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self):
         self.keys = {name: frozenset(column_key(a) for a in aliases) for name, aliases in self.columns.items()}
+        self.excluded_keys = frozenset(column_key(a) for a in self.excluded)
 
     def match(self, header_cells):
         """Map canonical names to column positions, or None when a required column is missing."""
         positions = {column_key(cell): i for i, cell in reversed(list(enumerate(header_cells)))}
+        if self.excluded_keys & positions.keys():
+            return None
         mapping = {}
         for name, keys in self.keys.items():
             found = next((positions[k] for k in keys if k in positions), None)
@@ -57,6 +62,7 @@ class Table:
     mapping: dict[str, int]
     rows: object  # iterator of (line_number, {canonical: value})
     separator: str = ";"
+    preamble: tuple[str, ...] = ()  # title lines above the header (they may say the file's date)
 
 
 def open_table(path: Path, schema: Schema) -> Table:
@@ -70,13 +76,13 @@ def open_table(path: Path, schema: Schema) -> Table:
         raise RefusedFile(
             f"Le fichier « {path.name} » n'est pas un fichier texte (contenu binaire). {_expected(schema)}"
         )
-    text = _decode(data)
+    text = decode(data)
     if text.lstrip()[:1] in ("[", "{"):
         return _json_table(text, path, schema)
     return _csv_table(text, path, schema)
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -99,9 +105,8 @@ def _csv_table(text: str, path: Path, schema: Schema) -> Table:
             cells = next(csv.reader([line], delimiter=separator))
             mapping = schema.match(cells)
             if mapping is not None:
-                return Table(
-                    cells, index + 1, mapping, _csv_rows(text, index, separator, mapping, len(cells)), separator
-                )
+                rows = _csv_rows(text, index, separator, mapping, len(cells))
+                return Table(cells, index + 1, mapping, rows, separator, tuple(lines[:index]))
             missing = schema.missing(cells)
             if best_missing is None or len(missing) < len(best_missing):
                 best_missing = missing
@@ -170,13 +175,16 @@ def _xlsx_table(path, schema):
         raise RefusedFile(f"Le fichier « {path.name} » n'est ni un CSV ni un classeur XLSX lisible.") from error
     for sheet in book.worksheets:
         rows = sheet.iter_rows(values_only=True)
+        preamble = []
         for index, cells in enumerate(rows):
             if index >= HEADER_SEARCH_LINES:
                 break
             cells = ["" if c is None else str(c) for c in cells]
             mapping = schema.match(cells)
             if mapping is not None:
-                return Table(cells, index + 1, mapping, _xlsx_rows(rows, index + 1, mapping), "xlsx")
+                rows = _xlsx_rows(rows, index + 1, mapping)
+                return Table(cells, index + 1, mapping, rows, "xlsx", tuple(preamble))
+            preamble.append(" ".join(cells))
     raise RefusedFile(f"Aucune feuille du classeur « {path.name} » n'a l'en-tête attendu. {_expected(schema)}")
 
 

@@ -5,28 +5,39 @@ import json
 from pathlib import Path
 
 REPORT_COLUMNS = ("line", "column", "value", "reason")
-REPORT_HEADER = ("ligne", "colonne", "valeur", "motif")
+REPORT_HEADER = ("type", "ligne", "colonne", "valeur", "motif")
+REJECTION, WARNING = "rejet", "avertissement"
 
 
 def summary(run):
+    out_of_scope = f", {run.rows_out_of_scope} hors champ" if run.rows_out_of_scope else ""
     return (
-        f"{run.rows_read} lignes lues, {run.rows_rejected} rejetées ; enregistrements : {run.rows_created} créés, "
-        f"{run.rows_updated} modifiés, {run.rows_unchanged} inchangés (millésime {run.vintage or 'inconnu'})."
+        f"{run.rows_read} lignes lues, {run.rows_rejected} rejetées, {run.rows_warned} avec avertissement"
+        f"{out_of_scope} ; enregistrements : {run.rows_created} créés, {run.rows_updated} modifiés, "
+        f"{run.rows_unchanged} inchangés (millésime {run.vintage or 'inconnu'})."
     )
 
 
 def rejection_lines(run, limit=20):
+    return _lines(run.rejections, run.rows_rejected, "lignes rejetées", limit)
+
+
+def warning_lines(run, limit=20):
+    return _lines(run.warnings, len(run.warnings), "avertissements", limit)
+
+
+def _lines(entries, total, what, limit):
     lines = [
-        f"  ligne {r['line']}, colonne « {r['column']} » ({r['value']!r}) : {r['reason']}"
-        for r in run.rejections[:limit]
+        f"  ligne {r['line']}, colonne « {r['column']} » ({r['value']!r}) : {r['reason']}" for r in entries[:limit]
     ]
-    if run.rows_rejected > limit:
-        lines.append(f"  … et {run.rows_rejected - limit} autres lignes rejetées (voir le rapport complet, --report).")
+    if total > limit:
+        lines.append(f"  … et {total - limit} autres {what} (voir le rapport complet, --report).")
     return lines
 
 
 def write_report(run, path):
-    """Write the run's report: CSV (`;`, UTF-8 with BOM, one rejected row a line) or JSON (the whole run)."""
+    """Write the run's report: CSV (`;`, UTF-8 with BOM, one rejection or warning a line, in file order) or JSON
+    (the whole run)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".json":
@@ -35,6 +46,7 @@ def write_report(run, path):
             "file": run.file_name,
             "checksum": run.checksum,
             "vintage": run.vintage,
+            "scope": run.scope,
             "status": run.status,
             "message": run.message,
             "rows_read": run.rows_read,
@@ -42,12 +54,17 @@ def write_report(run, path):
             "rows_updated": run.rows_updated,
             "rows_unchanged": run.rows_unchanged,
             "rows_rejected": run.rows_rejected,
+            "rows_warned": run.rows_warned,
+            "rows_out_of_scope": run.rows_out_of_scope,
             "rejections": run.rejections,
+            "warnings": run.warnings,
         }
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         return
+    entries = [(REJECTION, r) for r in run.rejections] + [(WARNING, w) for w in run.warnings]
+    entries.sort(key=lambda entry: entry[1]["line"])
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(REPORT_HEADER)
-        for rejection in run.rejections:
-            writer.writerow([rejection[c] for c in REPORT_COLUMNS])
+        for kind, entry in entries:
+            writer.writerow([kind, *(entry[c] for c in REPORT_COLUMNS)])

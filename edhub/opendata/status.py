@@ -28,6 +28,9 @@ def loaded_status():
                 "imported_at": run.finished_at.isoformat(timespec="seconds") if run else None,
                 "rows_read": run.rows_read if run else 0,
                 "rows_rejected": run.rows_rejected if run else 0,
+                "rows_warned": run.rows_warned if run else 0,
+                "rows_out_of_scope": run.rows_out_of_scope if run else 0,
+                "scope": run.scope_label if run else None,
             }
         )
     last = ImportRun.objects.order_by("-started_at").first()

@@ -4,14 +4,27 @@ import datetime
 import re
 
 UAI_RE = re.compile(r"^\d{7}[A-Z]$")
+UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # the check letter of a UAI: its 7 digits modulo 23
+NS_VALUES = ("NS", "N.S.", "NC")  # « non significatif », « non communiqué »
 COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
 def uai(text: str) -> str:
     value = text.strip().upper()
+    if not value:
+        raise ValueError("UAI manquant")
     if not UAI_RE.match(value):
         raise ValueError("UAI invalide (attendu : 7 chiffres et une lettre, ex. 0940176F)")
     return value
+
+
+def uai_without_zero(text: str) -> str | None:
+    """The UAI a spreadsheet stripped of its leading zero ('940176F' -> '0940176F'), when the check letter
+    confirms it; else None."""
+    value = text.strip().upper()
+    if len(value) == 7 and value[:6].isdigit() and UAI_LETTERS[int(value[:6]) % 23] == value[6]:
+        return "0" + value
+    return None
 
 
 def commune_code(text: str) -> str:
@@ -45,7 +58,7 @@ def number(text: str, *, allow_ns: bool = False) -> float | None:
     value = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if value == "" or value == "-":
         return None
-    if allow_ns and value.upper() in ("NS", "N.S.", "NC"):
+    if allow_ns and value.upper() in NS_VALUES:
         return None
     try:
         return float(value.replace(",", "."))
@@ -70,6 +83,12 @@ def flag(text: str) -> bool:
     if value in ("", "0", "-", "NON", "N", "FALSE", "FAUX"):
         return False
     raise ValueError("indicateur attendu (1 ou 0)")
+
+
+def membership(text: str) -> bool:
+    """A flag that may also carry the identifier of the group it marks (an RPI: '0350123X', 'RPI 12'): any value
+    but an empty or negative one means "belongs"."""
+    return text.strip().upper() not in ("", "0", "-", "NON", "N", "FALSE", "FAUX")
 
 
 def marked(text: str) -> bool:

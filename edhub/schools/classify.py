@@ -13,6 +13,9 @@ LYCEE_NATURES = {
     "310": Kind.EREA,
 }
 
+# Directory rows of these types are not schools: set aside as « hors champ », neither imported nor rejected.
+NOT_SCHOOL_TYPES = {"service administratif", "information et orientation", "medico social", "autre"}
+
 
 def kind_of(nature_code="", type_label="", maternelle=None, elementaire=None, name="") -> str:
     """The school type from (in that order) its nature code, its directory flags, its type label, its name."""
@@ -47,6 +50,15 @@ def kind_of(nature_code="", type_label="", maternelle=None, elementaire=None, na
     if name_folded.startswith("lycee"):
         return Kind.LYCEE
     return Kind.AUTRE
+
+
+def is_school(type_label: str, sector_label: str, kind: str) -> bool:
+    """False for the directory's rows that are not schools: administrative services, orientation centres,
+    medico-social places, and rows of no known kind without a public/private status (circonscriptions, DSDEN,
+    rectorat)."""
+    if fold(type_label) in NOT_SCHOOL_TYPES:
+        return False
+    return kind != Kind.AUTRE or bool(fold(sector_label))
 
 
 def sector_of(label: str) -> str:

@@ -127,12 +127,14 @@ def test_bad_rows_are_rejected_with_line_column_and_reason_and_good_rows_kept(va
     assert rejected == [
         (3, "Identifiant_de_l_etablissement", "UAI invalide (attendu : 7 chiffres et une lettre, ex. 0940176F)"),
         (5, "Code_commune", "code commune inconnu du Code officiel géographique (ni actuel, ni ancien)"),
-        (7, "latitude", "nombre attendu"),
         (9, "Identifiant_de_l_etablissement", "UAI en double : déjà vu ligne 2, ligne ignorée"),
         (11, "", "nombre de colonnes incorrect (séparateur ou guillemets dans une valeur ?)"),
     ]
-    assert run.rows_read == 613
-    assert run.rows_unchanged == 608
+    # A bad latitude is not an identity field: the school is kept, its position read from « position ».
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (7, "latitude", "abc", "nombre attendu ; champ laissé vide"),
+    ]
+    assert (run.rows_read, run.rows_warned, run.rows_unchanged) == (613, 1, 609)
     assert School.objects.count() == before
 
 

@@ -56,16 +56,19 @@ def test_rows_of_merged_communes_are_summed_into_todays_commune(opendata):
         assert stored.value == sum(int(r["nbr"]) for r in parts)
 
 
-def test_classes_that_do_not_add_up_are_rejected(variant):
+def test_classes_that_do_not_add_up_keep_the_commune_without_its_speeds_and_warn(variant):
     def edit(lines):
         cells = lines[2].split(";")
         cells[4] = "999"
         return [lines[0], lines[1], ";".join(cells)]
 
     run = run_import(SOURCES["arcep-debit"], variant(DEBIT, edit, suffix="debit.csv")).run
-    assert [(r["line"], r["column"], r["reason"]) for r in run.rejections] == [
-        (3, "nbr", "classes de débit incohérentes : leur somme fait 148"),
+    assert run.rejections == []
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (3, "nbr", "999", "classes de débit incohérentes : leur somme fait 148 ; locaux et débits laissés vides"),
     ]
+    # Baerendorf is kept, with the figures it had: none of the row's figures can be trusted.
+    assert (figures("67017", "2019-09-30")["locaux"], figures("67017", "2019-09-30")["locaux_ge_30"]) == (148, 138)
 
 
 def test_2018_observatory_flags_rural_and_mountain_communes():

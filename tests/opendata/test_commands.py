@@ -15,14 +15,15 @@ def test_import_prints_rejections_and_writes_a_spreadsheet_report(variant, tmp_p
     report = tmp_path / "rapport.csv"
     call_command("import", "ips-ecoles", str(path), "--report", str(report), verbosity=0)
     out = capsys.readouterr().out
-    assert "2 lignes lues, 1 rejetées" in out
+    assert "2 lignes lues, 1 rejetées, 0 avec avertissement ;" in out
     assert "ligne 2, colonne « Code INSEE de la commune » ('9Z999')" in out
     raw = report.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert rows == [
-        ["ligne", "colonne", "valeur", "motif"],
+        ["type", "ligne", "colonne", "valeur", "motif"],
         [
+            "rejet",
             "2",
             "Code INSEE de la commune",
             "9Z999",

@@ -33,16 +33,19 @@ def test_schools_only_in_this_file_get_their_commune_from_its_name():
     assert school.name == "ECOLE MATERNELLE PUBLIQUE LE CHAT PERCHE"
 
 
-def test_inconsistent_totals_are_rejected(variant):
+def test_inconsistent_totals_keep_the_school_without_its_total_and_warn(variant):
     def edit(lines):
         cells = lines[1].split(";")
         cells[12] = "999"  # Nombre total d'élèves no longer the sum of the levels
         return [lines[0], ";".join(cells), lines[2]]
 
     run = run_import(SOURCES["effectifs-ecoles"], variant(EFFECTIFS, edit, suffix="eff.csv")).run
-    assert [(r["line"], r["column"], r["value"], r["reason"]) for r in run.rejections] == [
-        (2, "Nombre total d'élèves", "999", "total incohérent : la somme des niveaux fait 289"),
+    assert run.rejections == []
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (2, "Nombre total d'élèves", "999", "total incohérent : la somme des niveaux fait 289 ; champ laissé vide"),
     ]
+    # The total already known is kept; the classes of the row are read.
+    assert SchoolFigure.objects.get(school_id="0350103X", rentree=2022, variable=Variable.PUPILS).value == 289.0
 
 
 def test_rep_and_rep_plus_columns_are_told_apart():

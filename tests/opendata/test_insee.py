@@ -35,9 +35,10 @@ def test_official_grid_replaces_the_estimate_and_says_so(tmp_path):
     )
     run = run_import(SOURCES["insee-densite"], path).run
     assert run.vintage == "2025"
-    assert [(r["line"], r["column"], r["value"]) for r in run.rejections] == [
-        (8, "DENS", "9"),
-        (9, "CODGEO", "99999"),
+    assert [(r["line"], r["column"], r["value"]) for r in run.rejections] == [(9, "CODGEO", "99999")]
+    # A level out of the grid is not an identity field: Créteil is kept, its level left as it was.
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (8, "DENS", "9", "niveau de densité attendu : entier de 1 à 7 ; champ laissé vide")
     ]
     aast = Territory.objects.get(level="commune", code="64001")
     assert (aast.density_level, aast.density_estimated, aast.is_rural) == (7, False, True)

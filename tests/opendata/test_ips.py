@@ -51,7 +51,7 @@ def test_directory_keeps_authority_over_ips_descriptions():
     assert school.figures.get(variable=Variable.IPS, rentree=2021).value is not None
 
 
-def test_ns_value_is_kept_as_non_significatif_and_bad_values_rejected(variant):
+def test_ns_value_is_kept_as_non_significatif_and_bad_values_left_empty_with_a_warning(variant):
     def edit(lines):
         lines = list(lines)
         lines[1] = lines[1].rsplit(";", 1)[0] + ";NS"
@@ -61,13 +61,17 @@ def test_ns_value_is_kept_as_non_significatif_and_bad_values_rejected(variant):
         return lines[:6]
 
     run = run_import(SOURCES["ips-ecoles"], variant(IPS, edit, suffix="ips-edited.csv")).run
-    assert [(r["line"], r["column"], r["value"], r["reason"]) for r in run.rejections] == [
-        (3, "IPS", "abc", "nombre attendu"),
-        (4, "IPS", "350", "valeur hors de la plage plausible (30 à 200)"),
-        (5, "IPS", "", "IPS manquant (valeur ou NS attendue)"),
+    assert run.rejections == []
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (3, "IPS", "abc", "nombre attendu ; champ laissé vide"),
+        (4, "IPS", "350", "valeur hors de la plage plausible (30 à 200) ; champ laissé vide"),
+        (5, "IPS", "", "IPS manquant (valeur ou NS attendue) ; champ laissé vide"),
     ]
+    assert (run.rows_read, run.rows_warned) == (5, 3)
     figure = SchoolFigure.objects.get(school_id="0352443R", variable=Variable.IPS, rentree=2021)
     assert (figure.value, figure.status) == (None, "NS")
+    # The schools of the three rows are kept with the IPS they had.
+    assert SchoolFigure.objects.get(school_id="0352445T", variable=Variable.IPS, rentree=2021).value == 107.4
     assert run.rows_updated == 1
 
 

@@ -2,8 +2,8 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
-from edhub.schools.classify import kind_of, sector_of, state_of
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, uai_of
+from edhub.schools.classify import is_school, kind_of, sector_of, state_of
 from edhub.schools.models import School, State
 from edhub.schools.writer import SchoolWriter
 from edhub.territories.resolver import CommuneResolver
@@ -59,44 +59,56 @@ class AnnuaireSource(Source):
         writer = SchoolWriter(context)
         communes = CommuneResolver()
         seen = FirstLines()
+        mentioned = set()  # every UAI of the file, rows set aside or rejected included: none of them is closed
         updated = []
         for line, row in self.rows(table, context):
-            try:
-                uai = parse(row, "uai", values.uai)
-                fields = self.describe(row, communes)
-                seen.claim(uai, line, "uai", "UAI")
-            except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
-                continue
-            writer.describe(uai, **fields)
-            if row.get("updated"):
-                updated.append(row["updated"][:10])
-        writer.save()
-        context.run.rows_updated += self.close_missing(seen, writer)
-        context.run.vintage = max(updated) if updated else file_date(context.path)
-
-    def describe(self, row, communes):
-        commune_code, commune_id = commune_of(row, communes)
-        latitude = parse(row, "latitude", values.coordinate, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1])
-        longitude = parse(row, "longitude", values.coordinate, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1])
-        if latitude is None and row.get("position"):
-            latitude, longitude = self.position(row)
-        sector = parse(row, "sector", sector_of)
-        priority = row.get("priority", "").upper().replace(" ", "")
-        if priority not in ("", "REP", "REP+"):
-            raise Rejected("priority", row["priority"], "valeur attendue : vide, REP ou REP+")
-        return {
-            "name": row["name"] or row["uai"],
-            "kind": kind_of(
+            warnings = []
+            kind = kind_of(
                 row.get("nature_code", ""),
                 row["type"],
-                parse(row, "maternelle", values.flag),
-                parse(row, "elementaire", values.flag),
+                lenient(row, "maternelle", values.flag, warnings),
+                lenient(row, "elementaire", values.flag, warnings),
                 row["name"],
-            ),
+            )
+            if not is_school(row["type"], row["sector"], kind):
+                context.run.rows_out_of_scope += 1
+                mentioned.add(row["uai"].strip().upper())
+                continue
+            try:
+                uai = uai_of(row, warnings)
+                mentioned.add(uai)
+                fields = self.describe(row, kind, communes, warnings)
+                seen.claim(uai, line, "uai", "UAI")
+            except Rejected as rejected:
+                self.reject(context, line, rejected)
+                continue
+            self.warn(context, line, warnings)
+            context.cover(fields["commune_id"], uai)
+            writer.describe(uai, **fields)
+            day = lenient(row, "updated", values.date, warnings)
+            if day is not None:
+                updated.append(day)
+        writer.save()
+        context.run.rows_updated += self.close_missing(mentioned, writer)
+        # The directory's vintage is its latest update of a row; a file without dates has an unknown vintage.
+        context.run.vintage = max(updated).isoformat() if updated else ""
+
+    def describe(self, row, kind, communes, warnings):
+        commune_code, commune_id = commune_of(row, communes, warnings)
+        latitude = lenient(
+            row, "latitude", values.coordinate, warnings, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1]
+        )
+        longitude = lenient(
+            row, "longitude", values.coordinate, warnings, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1]
+        )
+        if latitude is None or longitude is None:
+            latitude, longitude = self.position(row, warnings) if row.get("position") else (None, None)
+        return {
+            "name": row["name"] or row["uai"],
+            "kind": kind,
             "nature_code": row.get("nature_code", ""),
             "nature_label": row.get("nature_label", ""),
-            "sector": sector,
+            "sector": lenient(row, "sector", sector_of, warnings) or "",
             "private_contract": "" if row.get("contract", "").upper() == "SANS OBJET" else row.get("contract", ""),
             "state": state_of(row.get("state", "")),
             "commune_id": commune_id,
@@ -106,31 +118,44 @@ class AnnuaireSource(Source):
             "latitude": latitude,
             "longitude": longitude,
             "location_precision": row.get("precision", ""),
-            "priority_education": priority,
-            "rpi_concentrated": parse(row, "rpi_concentrated", values.flag),
-            "rpi_dispersed": parse(row, "rpi_dispersed", values.flag),
+            "priority_education": lenient(row, "priority", priority_of, warnings) or "",
+            # 0/1, or the identifier of the RPI the école belongs to (older schemas, académies' re-exports).
+            "rpi_concentrated": values.membership(row.get("rpi_concentrated", "")),
+            "rpi_dispersed": values.membership(row.get("rpi_dispersed", "")),
             "email": row.get("email", ""),
             "phone": row.get("phone", ""),
             "website": row.get("website", ""),
-            "opened_on": parse(row, "opened", values.date),
+            "opened_on": lenient(row, "opened", values.date, warnings),
         }
 
-    def position(self, row):
+    def position(self, row, warnings):
         try:
             latitude, longitude = (float(part) for part in row["position"].split(","))
         except ValueError:
-            raise Rejected("position", row["position"], "position attendue « latitude, longitude »") from None
+            warnings.append(
+                ("position", row["position"], "position attendue « latitude, longitude » ; champ laissé vide")
+            )
+            return None, None
         return latitude, longitude
 
-    def close_missing(self, seen, writer):
+    def close_missing(self, mentioned, writer):
         """Schools of the départements this file covers, listed by an earlier directory but gone from this one,
         are marked closed (never deleted)."""
         departements = {
-            d for d in School.objects.filter(uai__in=list(seen)).values_list("commune__departement", flat=True) if d
+            d
+            for d in School.objects.filter(uai__in=list(mentioned)).values_list("commune__departement", flat=True)
+            if d
         }
         gone = (
             School.objects.filter(run__source=self.slug, commune__departement__in=departements)
-            .exclude(uai__in=list(seen))
+            .exclude(uai__in=list(mentioned))
             .exclude(state=State.CLOSED)
         )
         return gone.update(state=State.CLOSED, run=writer.run)
+
+
+def priority_of(text):
+    value = text.upper().replace(" ", "")
+    if value not in ("", "REP", "REP+"):
+        raise ValueError("valeur attendue : vide, REP ou REP+")
+    return value

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 from edhub.opendata import values
 from edhub.opendata.figures import upsert_figures
-from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
+from edhub.opendata.reader import RefusedFile, Schema
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, parse
 from edhub.territories.models import TerritoryFigure
 from edhub.territories.resolver import CommuneResolver
 
@@ -28,33 +28,41 @@ class CommuneFiguresSource(Source):
         totals = defaultdict(dict)
         periods = set()
         for line, row in self.rows(table, context):
+            warnings = []
             try:
-                code, territory_id = commune_of(row, communes)
-                period, figures = self.figures(row, table)
+                code, territory_id = commune_of(row, communes, warnings)
+                period = self.period(row, table)
                 seen.claim(code, line, "commune", "commune")
             except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                self.reject(context, line, rejected)
                 continue
+            figures = self.figures(row, table, warnings)
+            self.warn(context, line, warnings)
+            context.cover(territory_id)
             periods.add(period)
             merged = totals[territory_id, period]
             for variable, value in figures.items():
-                if value is None:
-                    continue
-                before = merged.get(variable)
-                if before is None:
+                # A value left empty (None) makes the sum of a merged commune unknown too.
+                if variable in merged and (merged[variable] is None or value is None):
+                    merged[variable] = None
+                elif variable not in merged:
                     merged[variable] = value
                 elif self.combine.get(variable, "sum") == "max":
-                    merged[variable] = max(before, value)
+                    merged[variable] = max(merged[variable], value)
                 else:
-                    merged[variable] = before + value
+                    merged[variable] = merged[variable] + value
         figures = {
             (territory_id, variable, period): {"value": float(value)}
             for (territory_id, period), merged in totals.items()
             for variable, value in merged.items()
+            if value is not None
         }
         created, updated, unchanged = upsert_figures(TerritoryFigure, "territory", "period", figures, context.run)
         context.run.rows_created, context.run.rows_updated, context.run.rows_unchanged = created, updated, unchanged
-        context.run.vintage = ", ".join(sorted(periods)) or file_date(context.path)
+        context.run.vintage = self.vintage(periods, table)
+
+    def vintage(self, periods, table):
+        return ", ".join(sorted(periods))
 
 
 class ArcepDebitSource(CommuneFiguresSource):
@@ -82,25 +90,38 @@ class ArcepDebitSource(CommuneFiguresSource):
         required=("commune", "nbr", "elig_hd3", "elig_thd30", "elig_thd100", "elig_thd1g", "date"),
     )
 
-    def figures(self, row, table):
+    def period(self, row, table):
+        """The date the file gives on each row (the figures' period)."""
+        date = parse(row, "date", values.date)
+        if date is None:
+            raise Rejected("date", row["date"], "date manquante")
+        return date.isoformat()
+
+    def figures(self, row, table, warnings):
+        """Premises and cumulative speed thresholds; the thresholds are left empty when a class is unreadable, and
+        the premises too when the classes do not add up (which of them is wrong is unknown)."""
+        before = len(warnings)
         counts = {
-            name: parse(row, name, values.count)
+            name: lenient(row, name, values.count, warnings)
             for name in self.schema.columns
             if name not in ("commune", "date")
             if name in row
         }
-        if counts["nbr"] is None:
-            raise Rejected("nbr", row["nbr"], "nombre de locaux manquant")
-        date = parse(row, "date", values.date)
-        if date is None:
-            raise Rejected("date", row["date"], "date manquante")
+        locaux = counts["nbr"]
+        if locaux is None and row["nbr"].strip() == "":
+            warnings.append(("nbr", "", "nombre de locaux manquant ; champ laissé vide"))
+        unknown = dict.fromkeys(SPEED_VARIABLES)
+        if any(name != "nbr" for name, _, _ in warnings[before:]):
+            return {"locaux": locaux, **unknown}
         c = {k: v or 0 for k, v in counts.items()}
         if "elig_hd8" in table.mapping:
             # Exclusive classes: each premise is counted once, in its best class; they sum to nbr.
-            total = c["inel_hd"] + c["elig_hd05"] + c["elig_hd3"] + c["elig_hd8"] + c["elig_thd30"]
+            total = c.get("inel_hd", 0) + c.get("elig_hd05", 0) + c["elig_hd3"] + c["elig_hd8"] + c["elig_thd30"]
             total += c["elig_thd100"] + c["elig_thd1g"]
-            if total != c["nbr"]:
-                raise Rejected("nbr", row["nbr"], f"classes de débit incohérentes : leur somme fait {total}")
+            if locaux is not None and total != locaux:
+                reason = f"classes de débit incohérentes : leur somme fait {total} ; locaux et débits laissés vides"
+                warnings.append(("nbr", row["nbr"], reason))
+                return {"locaux": None, **unknown}
             ge_1000 = c["elig_thd1g"]
             ge_100 = ge_1000 + c["elig_thd100"]
             ge_30 = ge_100 + c["elig_thd30"]
@@ -114,11 +135,11 @@ class ArcepDebitSource(CommuneFiguresSource):
                 c["elig_thd100"],
                 c["elig_thd1g"],
             )
-            if not c["nbr"] >= ge_3 >= ge_8 >= ge_30 >= ge_100 >= ge_1000:
-                raise Rejected("nbr", row["nbr"], "seuils de débit cumulés incohérents (non décroissants)")
-        return date.isoformat(), dict(
-            zip(("locaux", *SPEED_VARIABLES), (c["nbr"], ge_3, ge_8, ge_30, ge_100, ge_1000), strict=True)
-        )
+            if not (locaux if locaux is not None else ge_3) >= ge_3 >= ge_8 >= ge_30 >= ge_100 >= ge_1000:
+                reason = "seuils de débit cumulés incohérents (non décroissants) ; locaux et débits laissés vides"
+                warnings.append(("nbr", row["nbr"], reason))
+                return {"locaux": None, **unknown}
+        return dict(zip(("locaux", *SPEED_VARIABLES), (locaux, ge_3, ge_8, ge_30, ge_100, ge_1000), strict=True))
 
 
 class ArcepCommunesSource(CommuneFiguresSource):
@@ -148,18 +169,29 @@ class ArcepCommunesSource(CommuneFiguresSource):
         required=("commune", "logements", "etablissements", "commune_rurale"),
     )
 
-    def figures(self, row, table):
-        figures = {name: parse(row, name, values.count) for name in ("logements", "etablissements")}
+    def figures(self, row, table, warnings):
+        figures = {name: lenient(row, name, values.count, warnings) for name in ("logements", "etablissements")}
         for name in ("zone_tres_dense", "engagement_l33_13", "commune_rurale", "commune_montagne"):
             if name in row:
                 figures[name] = int(values.marked(row[name]))
-        return self.period(tuple(table.header)), figures
+        return figures
+
+    def period(self, row, table):
+        return self.quarter(tuple(table.header))[0]
+
+    def vintage(self, periods, table):
+        year, quarter = self.quarter(tuple(table.header))
+        return f"{year} {quarter}".strip()
 
     @staticmethod
     @functools.cache
-    def period(header):
+    def quarter(header):
+        """The year and quarter the observatory's header names (« OI 2018 T1 » -> ('2018', 'T1')): the year is
+        the figures' period, both are the file's vintage."""
         for cell in header:
             match = re.search(r"(20\d\d)\s*(T\d)?", cell)
             if match:
-                return match.group(1)
-        return "2018"
+                return match.group(1), match.group(2) or ""
+        raise RefusedFile(
+            "L'en-tête de l'observatoire ne dit pas son trimestre (colonne « OI AAAA Tn », ex. « OI 2018 T1 »)."
+        )

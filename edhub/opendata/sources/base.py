@@ -1,11 +1,15 @@
-"""What every open-data source declares, and the row loop they share."""
+"""What every open-data source declares, and the row loop they share.
 
-import datetime
-from pathlib import Path
+Only the fields that say which school or commune a row is about (UAI, commune, kind, the rentrée or date of a
+figure) can reject a row. A bad value in any other column leaves that field empty and is reported as a warning
+(line, column, value): a secondary column never costs a school.
+"""
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
 from edhub.territories.resolver import unknown_commune_reason
+
+WIDTH_REASON = "nombre de colonnes incorrect (séparateur ou guillemets dans une valeur ?)"
 
 
 class Source:
@@ -31,15 +35,21 @@ class Source:
             context.run.rows_read += 1
             context.tick()
             if not row.pop("_width"):
-                context.reject(
-                    line, "", "", "nombre de colonnes incorrect (séparateur ou guillemets dans une valeur ?)"
-                )
+                context.reject(line, "", "", WIDTH_REASON)
                 continue
             yield line, row
 
-    def column(self, name):
-        """The official header of a canonical column, as shown in rejection reports."""
-        return self.schema.columns[name][0]
+    def column(self, name, context=None):
+        """The header of a canonical column as the file spells it (else its official spelling), for reports."""
+        return (context and context.headers.get(name)) or self.schema.columns[name][0]
+
+    def reject(self, context, line, rejected):
+        context.reject(line, self.column(rejected.column, context), rejected.value, rejected.reason)
+
+    def warn(self, context, line, warnings):
+        """Report the values a kept row had to leave empty (or repair): [(canonical column, value, reason)]."""
+        if warnings:
+            context.warn(line, [(self.column(name, context), value, reason) for name, value, reason in warnings])
 
 
 class Rejected(Exception):
@@ -51,7 +61,7 @@ class Rejected(Exception):
 
 
 def parse(row, name, parser, **kwargs):
-    """Parse row[name] with a parser of `values`, turning its ValueError into a Rejected naming the column."""
+    """Parse an identity field: its ValueError becomes a Rejected naming the column."""
     raw = row.get(name, "")
     try:
         return parser(raw, **kwargs)
@@ -59,9 +69,34 @@ def parse(row, name, parser, **kwargs):
         raise Rejected(name, raw, str(error)) from None
 
 
-def commune_of(row, communes, name="commune"):
+def lenient(row, name, parser, warnings, **kwargs):
+    """Parse any other field: a bad value is noted in `warnings` and read as None (the field stays empty)."""
+    raw = row.get(name, "")
+    try:
+        return parser(raw, **kwargs)
+    except ValueError as error:
+        warnings.append((name, raw, f"{error} ; champ laissé vide"))
+        return None
+
+
+def uai_of(row, warnings, name="uai"):
+    """The row's UAI, its leading zero restored (with a warning) when a spreadsheet dropped it, or Rejected."""
+    raw = row.get(name, "")
+    try:
+        return values.uai(raw)
+    except ValueError as error:
+        repaired = values.uai_without_zero(raw)
+        if repaired is None:
+            raise Rejected(name, raw, str(error)) from None
+        warnings.append((name, raw, f"zéro initial rétabli : {repaired} (code abîmé par un tableur ?)"))
+        return repaired
+
+
+def commune_of(row, communes, warnings, name="commune"):
     """The row's INSEE code and the id of today's commune it designates (former codes included), or Rejected."""
     code = parse(row, name, values.commune_code)
+    if code != row[name].strip().upper():
+        warnings.append((name, row[name], f"zéro initial rétabli : {code} (code abîmé par un tableur ?)"))
     territory_id = communes.resolve(code)
     if territory_id is None:
         raise Rejected(name, code, unknown_commune_reason(code))
@@ -76,7 +111,3 @@ class FirstLines(dict):
             value = key if isinstance(key, str) else key[0]
             raise Rejected(column, value, f"{what} en double : déjà vu ligne {self[key]}, ligne ignorée")
         self[key] = line
-
-
-def file_date(path):
-    return datetime.date.fromtimestamp(Path(path).stat().st_mtime).isoformat()

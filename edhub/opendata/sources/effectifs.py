@@ -2,7 +2,7 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, lenient, parse, uai_of
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
@@ -56,25 +56,32 @@ class EffectifsEcolesSource(Source):
         seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):
+            warnings = []
             try:
-                uai = parse(row, "uai", values.uai)
+                uai = uai_of(row, warnings)
                 rentree = parse(row, "rentree", values.rentree)
-                counts = {name: parse(row, name, values.count) for name in COUNT_COLUMNS if name in row}
-                if counts.get("pupils") is None:
-                    raise Rejected("pupils", row.get("pupils", ""), "nombre d'élèves manquant")
-                parts = sum(counts.get(n) or 0 for n in ("pupils_preelementaire", "pupils_elementaire", "pupils_ulis"))
-                if parts and parts != counts["pupils"]:
-                    raise Rejected("pupils", row["pupils"], f"total incohérent : la somme des niveaux fait {parts}")
                 seen.claim((uai, rentree), line, "uai", "UAI pour cette rentrée")
             except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                self.reject(context, line, rejected)
                 continue
+            counts = {name: lenient(row, name, values.count, warnings) for name in COUNT_COLUMNS if name in row}
+            if counts.get("pupils") is None and row.get("pupils", "").strip() == "":
+                warnings.append(("pupils", "", "nombre d'élèves manquant ; champ laissé vide"))
+            parts = sum(counts.get(n) or 0 for n in ("pupils_preelementaire", "pupils_elementaire", "pupils_ulis"))
+            if counts.get("pupils") is not None and parts and parts != counts["pupils"]:
+                reason = f"total incohérent : la somme des niveaux fait {parts} ; champ laissé vide"
+                warnings.append(("pupils", row["pupils"], reason))
+                counts["pupils"] = None
+            self.warn(context, line, warnings)
             rentrees.add(rentree)
-            writer.describe(uai, **self.identity(row, communes))
+            identity = self.identity(row, communes)
+            context.cover(identity["commune_id"], uai)
+            writer.describe(uai, **identity)
             for name, count in counts.items():
                 if count is not None:
                     writer.figure(uai, COUNT_COLUMNS[name], rentree, float(count), SchoolFigure.Status.OK)
         writer.save()
+        # The vintage is the rentrée(s) the file gives (« Rentrée scolaire »).
         context.run.vintage = values.school_years(rentrees)
 
     def identity(self, row, communes):

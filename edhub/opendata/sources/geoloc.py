@@ -3,7 +3,7 @@
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
 from edhub.opendata.sources.annuaire import FRANCE_LATITUDE, FRANCE_LONGITUDE
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, file_date, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, uai_of
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.writer import SchoolWriter
 from edhub.territories.resolver import CommuneResolver
@@ -48,37 +48,42 @@ class GeolocSource(Source):
         communes = CommuneResolver()
         seen = FirstLines()
         for line, row in self.rows(table, context):
+            warnings = []
             try:
-                uai = parse(row, "uai", values.uai)
-                commune_code, commune_id = commune_of(row, communes)
-                sector = parse(row, "sector", sector_of)
-                fields = {
-                    "name": row["name"] or row.get("denomination") or uai,
-                    "kind": kind_of(row.get("nature_code", ""), name=row.get("denomination", "")),
-                    "nature_code": row.get("nature_code", ""),
-                    "nature_label": row.get("nature_label", ""),
-                    "sector": sector,
-                    "private_contract": ""
-                    if row.get("contract", "").upper() == "SANS OBJET"
-                    else row.get("contract", ""),
-                    "state": state_of(row.get("state", "")),
-                    "commune_id": commune_id,
-                    "commune_code": commune_code,
-                    "address": row.get("address", ""),
-                    "postcode": values.postcode(row.get("postcode", "")),
-                    "latitude": parse(
-                        row, "latitude", values.coordinate, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1]
-                    ),
-                    "longitude": parse(
-                        row, "longitude", values.coordinate, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1]
-                    ),
-                    "location_precision": row.get("precision", ""),
-                    "opened_on": parse(row, "opened", values.date),
-                }
+                uai = uai_of(row, warnings)
+                commune_code, commune_id = commune_of(row, communes, warnings)
                 seen.claim(uai, line, "uai", "UAI")
             except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                self.reject(context, line, rejected)
                 continue
+            latitude = lenient(
+                row, "latitude", values.coordinate, warnings, low=FRANCE_LATITUDE[0], high=FRANCE_LATITUDE[1]
+            )
+            longitude = lenient(
+                row, "longitude", values.coordinate, warnings, low=FRANCE_LONGITUDE[0], high=FRANCE_LONGITUDE[1]
+            )
+            if latitude is None or longitude is None:
+                latitude = longitude = None
+            fields = {
+                "name": row["name"] or row.get("denomination") or uai,
+                "kind": kind_of(row.get("nature_code", ""), name=row.get("denomination", "")),
+                "nature_code": row.get("nature_code", ""),
+                "nature_label": row.get("nature_label", ""),
+                "sector": lenient(row, "sector", sector_of, warnings) or "",
+                "private_contract": "" if row.get("contract", "").upper() == "SANS OBJET" else row.get("contract", ""),
+                "state": state_of(row.get("state", "")),
+                "commune_id": commune_id,
+                "commune_code": commune_code,
+                "address": row.get("address", ""),
+                "postcode": values.postcode(row.get("postcode", "")),
+                "latitude": latitude,
+                "longitude": longitude,
+                "location_precision": row.get("precision", ""),
+                "opened_on": lenient(row, "opened", values.date, warnings),
+            }
+            self.warn(context, line, warnings)
+            context.cover(commune_id, uai)
             writer.describe(uai, **fields)
         writer.save()
-        context.run.vintage = file_date(context.path)
+        # The file says nothing of its date: its vintage is unknown (never the day it was downloaded or imported).
+        context.run.vintage = ""

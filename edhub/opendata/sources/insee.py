@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient
 from edhub.territories.models import DENSITY_LABELS, Level, Territory
 from edhub.territories.resolver import CommuneResolver
 
@@ -29,17 +29,19 @@ class InseeDensiteSource(Source):
         seen = FirstLines()
         levels = defaultdict(set)
         for line, row in self.rows(table, context):
+            warnings = []
             try:
-                code, territory_id = commune_of(row, communes)
-                level = parse(row, "level", values.count)
-                if level not in DENSITY_LABELS:
-                    raise Rejected("level", row["level"], "niveau de densité attendu : entier de 1 à 7")
+                code, territory_id = commune_of(row, communes, warnings)
                 seen.claim(code, line, "commune", "commune")
             except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                self.reject(context, line, rejected)
                 continue
-            # A commune merged from several former ones takes the densest level among them.
-            levels[territory_id].add(level)
+            level = lenient(row, "level", density_level, warnings)
+            self.warn(context, line, warnings)
+            context.cover(territory_id)
+            if level is not None:
+                # A commune merged from several former ones takes the densest level among them.
+                levels[territory_id].add(level)
         current = dict(Territory.objects.filter(id__in=list(levels)).values_list("id", "density_level"))
         by_level = defaultdict(list)
         for territory_id, found in levels.items():
@@ -63,5 +65,22 @@ class InseeDensiteSource(Source):
             Territory.objects.filter(parent_id=commune_id, level=Level.ARRONDISSEMENT).update(
                 density_level=level, density_run=context.run
             )
-        match = re.search(r"(20\d\d)", context.path.name)
-        context.run.vintage = match.group(1) if match else ""
+        context.run.vintage = self.vintage(table, context.path)
+
+    @staticmethod
+    def vintage(table, path):
+        """The millésime the title lines above the header give (« millésime 2025 »), else the year in the official
+        file's name (fichier_diffusion_2025.xlsx), else unknown."""
+        for text in table.preamble:
+            match = re.search(r"mill[ée]sime\s*(20\d\d)", text, re.IGNORECASE)
+            if match:
+                return match.group(1)
+        match = re.search(r"(20\d\d)", path.name)
+        return match.group(1) if match else ""
+
+
+def density_level(text):
+    level = values.count(text)
+    if level not in DENSITY_LABELS:
+        raise ValueError("niveau de densité attendu : entier de 1 à 7")
+    return level

@@ -2,7 +2,7 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, parse
+from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, parse, uai_of
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
@@ -22,7 +22,7 @@ COMMON_COLUMNS = {
 class IpsSource(Source):
     producer = "DEPP, ministère de l'Éducation nationale"
 
-    def __init__(self, slug, title, dataset, kind, value_columns):
+    def __init__(self, slug, title, dataset, kind, value_columns, required=(), excluded=()):
         self.slug = slug
         self.title = title
         self.kind = kind
@@ -34,7 +34,9 @@ class IpsSource(Source):
         self.file_name = f"{dataset}.csv"
         self.file_patterns = (f"fr-en-ips*{kind_pattern(kind)}*.csv",)
         columns = {**COMMON_COLUMNS, **value_columns, "type": ("type_de_lycee", "Type de lycée")}
-        self.schema = Schema(title=title, columns=columns, required=("rentree", "uai", "commune", "ips"))
+        self.schema = Schema(
+            title=title, columns=columns, required=("rentree", "uai", "commune", "ips", *required), excluded=excluded
+        )
 
     def load(self, table, context):
         writer = SchoolWriter(context)
@@ -42,16 +44,18 @@ class IpsSource(Source):
         seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):
+            warnings = []
             try:
-                uai = parse(row, "uai", values.uai)
+                uai = uai_of(row, warnings)
                 rentree = parse(row, "rentree", values.rentree)
-                commune_code, commune_id = commune_of(row, communes)
-                figures = self.figures(row)
-                sector = sector_or_blank(row.get("sector", ""))
+                commune_code, commune_id = commune_of(row, communes, warnings)
                 seen.claim((uai, rentree), line, "uai", "UAI pour cette rentrée")
             except Rejected as rejected:
-                context.reject(line, self.column(rejected.column), rejected.value, rejected.reason)
+                self.reject(context, line, rejected)
                 continue
+            figures = self.figures(row, warnings)
+            self.warn(context, line, warnings)
+            context.cover(commune_id, uai)
             rentrees.add(rentree)
             kind = self.kind if self.kind != Kind.LYCEE else LYCEE_KINDS.get(row.get("type", "").upper(), Kind.LYCEE)
             if self.kind == Kind.ECOLE_PRIMAIRE:
@@ -60,17 +64,18 @@ class IpsSource(Source):
                 uai,
                 name=row.get("name") or uai,
                 kind=kind,
-                sector=sector,
+                sector=sector_or_blank(row.get("sector", "")),
                 commune_id=commune_id,
                 commune_code=commune_code,
             )
             for variable, (value, status) in figures.items():
                 writer.figure(uai, variable, rentree, value, status)
         writer.save()
+        # The vintage is the rentrée the file gives (« Rentrée scolaire »).
         context.run.vintage = values.school_years(rentrees)
 
-    def figures(self, row):
-        """{variable: (value, status)} for the IPS columns present in the row."""
+    def figures(self, row, warnings):
+        """{variable: (value, status)} for the IPS columns present in the row; a bad value is left out."""
         result = {}
         for name, variable in (
             ("ips", Variable.IPS),
@@ -81,20 +86,25 @@ class IpsSource(Source):
             if name not in row:
                 continue
             raw = row[name]
-            value = parse(row, name, values.number, allow_ns=True)
-            if value is None and raw.strip() == "":
+            if raw.strip() == "":
                 if name == "ips":
-                    raise Rejected(name, raw, "IPS manquant (valeur ou NS attendue)")
+                    warnings.append((name, raw, "IPS manquant (valeur ou NS attendue) ; champ laissé vide"))
                 continue
+            value = lenient(row, name, values.number, warnings, allow_ns=True)
             if value is None:
-                result[variable] = (None, SchoolFigure.Status.NS)
+                if raw.strip().upper() in values.NS_VALUES:
+                    result[variable] = (None, SchoolFigure.Status.NS)
                 continue
             low, high = (0.0, 100.0) if name == "ips_std" else IPS_RANGE
             if not low <= value <= high:
-                raise Rejected(name, raw, f"valeur hors de la plage plausible ({low:g} à {high:g})")
+                warnings.append(
+                    (name, raw, f"valeur hors de la plage plausible ({low:g} à {high:g}) ; champ laissé vide")
+                )
+                continue
             result[variable] = (value, SchoolFigure.Status.OK)
-        if "pupils" in row and row["pupils"]:
-            result[Variable.PUPILS] = (float(parse(row, "pupils", values.count)), SchoolFigure.Status.OK)
+        pupils = lenient(row, "pupils", values.count, warnings) if "pupils" in row else None
+        if pupils is not None:
+            result[Variable.PUPILS] = (float(pupils), SchoolFigure.Status.OK)
         return result
 
 
@@ -108,6 +118,8 @@ IPS_ECOLES = IpsSource(
     "fr-en-ips-ecoles-ap2022",
     Kind.ECOLE_PRIMAIRE,
     {"ips": ("IPS",)},
+    # The collèges' and lycées' files also have a column « IPS »: these columns tell them apart.
+    excluded=("Ecart-type de l'IPS", "ecart_type_de_l_ips", "type_de_lycee", "Type de lycée"),
 )
 IPS_COLLEGES = IpsSource(
     "ips-colleges",
@@ -115,6 +127,7 @@ IPS_COLLEGES = IpsSource(
     "fr-en-ips-colleges-ap2023",
     Kind.COLLEGE,
     {"ips": ("IPS",), "ips_std": ("Ecart-type de l'IPS", "ecart_type_de_l_ips"), "pupils": ("Effectifs",)},
+    required=("ips_std",),
 )
 IPS_LYCEES = IpsSource(
     "ips-lycees",

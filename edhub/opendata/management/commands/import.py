@@ -7,17 +7,22 @@ from tqdm import tqdm
 from edhub.opendata.cache import cached_files
 from edhub.opendata.importing import run_import
 from edhub.opendata.reader import RefusedFile
-from edhub.opendata.report import rejection_lines, summary, write_report
+from edhub.opendata.report import rejection_lines, summary, warning_lines, write_report
 from edhub.opendata.sources import SOURCES
 
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = "Importe un fichier de données ouvertes (ou, avec --all, tous les fichiers du cache)."
 
     def add_arguments(self, parser):
         parser.add_argument("source", nargs="?", help="Source : " + ", ".join(SOURCES))
         parser.add_argument("path", nargs="?", help="Fichier à importer (CSV, JSON ou XLSX).")
-        parser.add_argument("--report", help="Écrire le rapport (lignes rejetées) dans ce fichier (.csv ou .json).")
+        parser.add_argument(
+            "--report",
+            help="Écrire le rapport (rejets et avertissements) dans ce fichier (.csv ou .json).",
+        )
         parser.add_argument("--force", action="store_true", help="Réimporter même si ce fichier l'a déjà été.")
         parser.add_argument("--all", action="store_true", help="Importer tous les fichiers présents dans le cache.")
         parser.add_argument("--dir", default=None, help="Dossier du cache (défaut : var/opendata).")
@@ -29,8 +34,13 @@ class Command(BaseCommand):
             if not found:
                 self.stdout.write(f"Aucun fichier de données dans {folder} : lancez « edhub fetch » d'abord.")
                 return
-            for slug, file in found.items():
-                self.import_one(SOURCES[slug], file, None, force, options["verbosity"], fail=False)
+            refused = [
+                slug
+                for slug, file in found.items()
+                if not self.import_one(SOURCES[slug], file, None, force, options["verbosity"], fail=False)
+            ]
+            if refused:
+                raise CommandError(f"Fichiers refusés (voir ci-dessus) : {', '.join(refused)}.")
             return
         if source not in SOURCES:
             raise CommandError(f"Source inconnue « {source} ». Sources possibles : {', '.join(SOURCES)}.")
@@ -39,30 +49,44 @@ class Command(BaseCommand):
         self.import_one(SOURCES[source], Path(path), report, force, options["verbosity"], fail=True)
 
     def import_one(self, source, path, report, force, verbosity, fail):
+        """Import one file; False when it is refused (raised as a CommandError, exit status 1, when `fail`)."""
         total = _count_lines(path)
         with tqdm(total=total, desc=f"{source.slug}", unit=" lignes", disable=verbosity < 1) as bar:
             try:
                 outcome = run_import(source, path, force=force, progress=bar.update)
             except RefusedFile as refusal:
                 message = f"{source.title} — fichier refusé, rien n'a été importé : {refusal}"
+                run = getattr(refusal, "run", None)
+                if report and run is not None:
+                    write_report(run, report)
+                    message += f" Rapport écrit dans {report}."
                 if fail:
                     raise CommandError(message) from refusal
                 self.stderr.write(message)
-                return
+                return False
         if outcome.skipped:
             run = outcome.skipped_by
             self.stdout.write(
                 f"{source.title} : « {path.name} » déjà importé (import n° {run.pk}, même empreinte SHA-256) : "
                 "rien à faire."
             )
-            return
+            return True
         run = outcome.run
         self.stdout.write(self.style.SUCCESS(f"{source.title} : {summary(run)}"))
+        if run.scope_label:
+            self.stdout.write(f"Territoires décrits : {run.scope_label}.")
+        if run.rejections:
+            self.stdout.write("Lignes rejetées :")
         for line in rejection_lines(run):
+            self.stdout.write(line)
+        if run.warnings:
+            self.stdout.write("Avertissements (ligne gardée, valeur laissée vide ou réparée) :")
+        for line in warning_lines(run):
             self.stdout.write(line)
         if report:
             write_report(run, report)
             self.stdout.write(f"Rapport écrit dans {report}.")
+        return True
 
 
 def _count_lines(path):

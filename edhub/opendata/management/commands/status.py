@@ -7,6 +7,8 @@ from edhub.territories.models import Level
 
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = "Ce qui est chargé : territoires par niveau, écoles, et dernier import de chaque source."
 
     def add_arguments(self, parser):
@@ -29,8 +31,9 @@ class Command(BaseCommand):
             if source["loaded"]:
                 self.stdout.write(
                     f"  ✓ {source['title']} — millésime {source['vintage'] or 'inconnu'}, importé le "
-                    f"{source['imported_at']}, {source['rows_read']} lignes ({source['rows_rejected']} rejetées), "
-                    f"sha256 {source['checksum'][:12]}…"
+                    f"{source['imported_at']}, {source['rows_read']} lignes ({source['rows_rejected']} rejetées, "
+                    f"{source['rows_warned']} avec avertissement, {source['rows_out_of_scope']} hors champ), "
+                    f"{source['scope'] or 'territoires non dits'}, sha256 {source['checksum'][:12]}…"
                 )
             else:
                 self.stdout.write(f"  ✗ {source['title']} — non chargé (edhub fetch {source['source']})")
