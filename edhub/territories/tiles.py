@@ -2,16 +2,26 @@
 
 The 35,000 communes of France are too many for a GeoJSON source: the browser would parse megabytes of JSON and
 cut it into tiles itself before drawing anything. Here the server cuts them: the contours are projected once to
-Web Mercator, simplified once per zoom to a pixel (borders shared by neighbours kept shared), and each requested
-tile is clipped, encoded (mapbox-vector-tile), gzip-compressed and written to disk under var/tiles, shared by
-every server process. A tile only depends on the reference geography: it is kept until the geography is loaded
-again, whatever the indicators do. Tiles carry the territory code only; names and values are joined by code from
-the other endpoints.
+Web Mercator, simplified once per zoom to a pixel (borders shared by neighbours kept shared), and each tile is
+clipped, encoded (mapbox-vector-tile) and gzip-compressed.
+
+Cutting a zoom takes seconds (its simplification alone), far too long for a visitor, so `edhub tiles` (run by
+`make data`) cuts every tile of every zoom once, into one MBTiles archive (SQLite) under var/tiles, named after
+the geography version: a tile only depends on the reference geography, and stays valid until it is loaded
+again. The server then reads each tile with one indexed query; a tile absent from the archive holds no
+territory (the ocean, the Pacific…) and answers empty at once. Without an archive for the current geography
+(`edhub setup` loaded a new one, `edhub tiles` not run yet), tiles are cut on request, as slowly as it takes.
+Tiles carry the territory code only; names and values are joined by code from the other endpoints.
 """
 
 import gzip
+import json
 import math
+import multiprocessing
+import os
+import sqlite3
 import threading
+from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,14 +83,17 @@ def _simplified(level, version, z):
 
 
 def build_tile(level, version, z, x, y):
-    """The MVT bytes of one tile (empty layer outside the territories)."""
+    """The MVT bytes of one tile, or None when no territory lies in it."""
     with _lock:  # one process computes the shared projections once
-        codes, projected, tree = _contours(level, version)
-        contours = _simplified(level, version, z)
+        codes, _, tree = _contours(level, version)
     n = 2**z
     margin = BUFFER / EXTENT
     box = ((x - margin) / n, (y - margin) / n, (x + 1 + margin) / n, (y + 1 + margin) / n)
-    found = tree.query(shapely.box(*box), predicate="intersects")
+    found = tree.query(shapely.box(*box))  # by bounding box: clipping drops the contours that only come near
+    if not len(found):
+        return None
+    with _lock:
+        contours = _simplified(level, version, z)
     clipped = shapely.clip_by_rect(contours[found], *box)
     in_tile = shapely.transform(clipped, lambda c: (c - (x / n, y / n)) * (n * EXTENT))
     # Exterior rings of positive area in tile coordinates (clockwise on screen, y downwards), as MVT wants.
@@ -88,6 +101,8 @@ def build_tile(level, version, z, x, y):
     # Whole tile units, as the tile stores them; pieces that rounding flattens are left out.
     in_tile = shapely.set_precision(in_tile, 1.0, mode="pointwise")
     keep = shapely.area(in_tile) >= MIN_AREA
+    if not keep.any():
+        return None
     features = [
         {"geometry": geometry, "properties": {"code": code}}
         for geometry, code in zip(in_tile[keep], codes[found][keep], strict=True)
@@ -98,26 +113,95 @@ def build_tile(level, version, z, x, y):
     )
 
 
-def tile_path(level, version, z, x, y):
-    return Path(settings.VAR_DIR) / "tiles" / version / level / str(z) / str(x) / f"{y}.mvt.gz"
+def _compressed(level, version, z, x, y):
+    tile = build_tile(level, version, z, x, y)
+    return None if tile is None else gzip.compress(tile, compresslevel=6, mtime=0)
+
+
+# -- the archive -------------------------------------------------------------------------------------------------
+
+
+def archive_path(level, version):
+    return Path(settings.VAR_DIR) / "tiles" / f"{level}-{version}.mbtiles"
 
 
 def compressed_tile(level, z, x, y):
-    """The gzip-compressed tile, from disk, built and stored there the first time."""
+    """The gzip-compressed tile, or None when no territory lies in it: read from the archive of the current
+    geography, or cut now when there is none."""
     version = geography_version()
-    stored = tile_path(level, version, z, x, y)
-    if stored.exists():
-        return stored.read_bytes()
-    compressed = gzip.compress(build_tile(level, version, z, x, y), compresslevel=6, mtime=0)
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    temporary = stored.with_suffix(f".{threading.get_ident()}.tmp")
-    temporary.write_bytes(compressed)
-    temporary.replace(stored)  # atomic: a concurrent reader sees the whole tile or none
-    return compressed
+    archive = archive_path(level, version)
+    if not archive.exists():
+        return _compressed(level, version, z, x, y)
+    with closing(sqlite3.connect(f"file:{archive}?mode=ro", uri=True)) as database:
+        row = database.execute(
+            "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+            (z, x, 2**z - 1 - y),  # MBTiles count rows from the south (TMS)
+        ).fetchone()
+    return row[0] if row else None
 
 
-def covering(bounds, z):
-    """The (x, y) of the tiles of zoom z that cover bounds (west, south, east, north in degrees)."""
-    west, south, east, north = bounds
-    (x0, y0), (x1, y1) = (_mercator(np.array([[west, north], [east, south]])) * 2**z).astype(int).clip(0, 2**z - 1)
-    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+def candidate_tiles(level, version):
+    """The (z, x, y) of every tile, zoom 0 to MAX_ZOOM, that the bounding box of a contour touches."""
+    _, projected, _ = _contours(level, version)
+    bounds = shapely.bounds(projected)
+    found = set()
+    for z in range(MAX_ZOOM + 1):
+        n = 2**z
+        cells = np.clip(np.floor(bounds * n).astype(int), 0, n - 1)
+        for x0, y0, x1, y1 in np.unique(cells, axis=0):
+            found.update((z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+    return sorted(found)
+
+
+def _zoom_tiles(task):
+    """(z, [(x, y, compressed tile)]) of the tiles of one zoom that hold a territory (run in a worker process)."""
+    level, version, z, cells = task
+    tiles = [(x, y, _compressed(level, version, z, x, y)) for x, y in cells]
+    _simplified.cache_clear()  # a worker keeps one zoom's contours at a time
+    return z, [(x, y, tile) for x, y, tile in tiles if tile is not None]
+
+
+def build_archive(level, version, candidates, progress=None):
+    """Cut the `candidates` tiles (see candidate_tiles) of the level into the archive of the geography `version`.
+    Returns (archive path, number of tiles stored: those holding a territory). The zooms are cut in parallel, one
+    per process; `progress(n)` is called as the n candidates of a zoom are done."""
+    archive = archive_path(level, version)
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    by_zoom = {z: [(x, y) for zz, x, y in candidates if zz == z] for z in range(MAX_ZOOM + 1)}
+    temporary = archive.with_suffix(f".{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    stored = 0
+    with closing(sqlite3.connect(temporary)) as database:
+        database.executescript(
+            "CREATE TABLE metadata (name TEXT PRIMARY KEY, value TEXT);"
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB,"
+            " PRIMARY KEY (zoom_level, tile_column, tile_row)) WITHOUT ROWID;"
+        )
+        database.executemany("INSERT INTO metadata VALUES (?, ?)", _metadata(level, version).items())
+        tasks = [(level, version, z, cells) for z, cells in by_zoom.items()]
+        processes = min(len(tasks), os.cpu_count() or 1)
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for z, tiles in pool.imap_unordered(_zoom_tiles, tasks):
+                rows = [(z, x, 2**z - 1 - y, tile) for x, y, tile in tiles]
+                database.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", rows)
+                stored += len(rows)
+                if progress is not None:
+                    progress(len(by_zoom[z]))
+        database.commit()
+    temporary.replace(archive)  # atomic: a server sees the whole archive or none
+    for former in archive.parent.glob(f"{level}-*.mbtiles"):
+        if former != archive:
+            former.unlink()
+    return archive, stored
+
+
+def _metadata(level, version):
+    return {
+        "name": f"edhub {level}",
+        "format": "pbf",
+        "type": "overlay",
+        "version": version,
+        "minzoom": "0",
+        "maxzoom": str(MAX_ZOOM),
+        "json": json.dumps({"vector_layers": [{"id": LAYER, "fields": {"code": "String"}}]}),
+    }

@@ -1,5 +1,7 @@
 import gzip
 import io
+import sqlite3
+from contextlib import closing
 
 import mapbox_vector_tile
 import pytest
@@ -48,19 +50,21 @@ def test_tile_holds_every_commune_of_val_de_marne_with_its_code_only(client, var
         assert shape.geom_type in ("Polygon", "MultiPolygon")
         assert min(shape.bounds) >= -tiles.BUFFER
         assert max(shape.bounds) <= tiles.EXTENT + tiles.BUFFER
-    # Kept on disk under the geography version, served from there the next time.
-    stored = list((var_dir / "tiles").rglob("*.mvt.gz"))
-    assert [path.relative_to(var_dir / "tiles").parts[1:] for path in stored] == [("commune", "4", "8", "5.mvt.gz")]
-    stored[0].write_bytes(gzip.compress(mapbox_vector_tile.encode([{"name": "areas", "features": []}])))
-    assert decoded(client.get(VAL_DE_MARNE, **GZIP))["areas"]["features"] == []
 
 
-def test_tile_without_gzip_and_outside_france(client):
-    response = client.get("/api/v1/tiles/commune/4/0/0.mvt")
+def test_tile_without_gzip(client):
+    response = client.get(VAL_DE_MARNE)
 
     assert response.status_code == 200
     assert "Content-Encoding" not in response
-    assert decoded(response)["areas"]["features"] == []  # no commune in the north-west Pacific: an empty tile
+    assert decoded(response) == decoded(client.get(VAL_DE_MARNE, **GZIP))
+
+
+def test_tile_without_any_commune_is_empty(client):
+    response = client.get("/api/v1/tiles/commune/4/0/0.mvt", **GZIP)  # the north-west Pacific
+
+    assert response.status_code == 204
+    assert response.content == b""
 
 
 @pytest.mark.parametrize(
@@ -78,10 +82,35 @@ def test_bad_tiles(client, url, detail):
     assert response.json() == {"detail": detail}
 
 
-def test_tiles_command_prepares_the_tiles_where_the_national_map_opens(var_dir):
+def test_tiles_command_cuts_every_tile_into_one_archive_read_by_the_api(client, var_dir, monkeypatch):
+    monkeypatch.setattr(tiles, "MAX_ZOOM", 3)  # zooms 0 to 8 take a minute: the same code on the first four
+    version = tiles.geography_version()
     out = io.StringIO()
-    call_command("tiles", zooms="4", verbosity=0, stdout=out)
+    call_command("tiles", verbosity=0, stdout=out)
 
-    assert out.getvalue() == "2 tuiles des communes prêtes (zooms 4).\n"
-    stored = sorted(path.relative_to(var_dir / "tiles").parts[1:] for path in (var_dir / "tiles").rglob("*.mvt.gz"))
-    assert stored == [("commune", "4", "7", "5.mvt.gz"), ("commune", "4", "8", "5.mvt.gz")]
+    archive = tiles.archive_path(Level.COMMUNE, version)
+    assert archive.parent == var_dir / "tiles"
+    size = archive.stat().st_size / 1e6
+    assert out.getvalue() == f"11 tuiles des communes prêtes (zooms 0 à 3, {size:.1f} Mo) dans {archive.name}.\n"
+    with closing(sqlite3.connect(archive)) as database:
+        rows = database.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").fetchall()
+        metadata = dict(database.execute("SELECT name, value FROM metadata"))
+    assert (metadata["format"], metadata["minzoom"], metadata["maxzoom"]) == ("pbf", "0", "3")
+    # Rows counted from the south (MBTiles): every tile holding a commune, as the API cuts it without an archive.
+    stored = {(z, x, 2**z - 1 - row): data for z, x, row, data in rows}
+    assert sorted(stored) == [
+        (0, 0, 0),
+        *[(1, 0, 0), (1, 1, 0), (1, 1, 1)],  # the Americas (Antilles, Guyane), mainland France, the Indian Ocean
+        *[(2, 1, 1), (2, 2, 1), (2, 2, 2)],
+        *[(3, 2, 3), (3, 3, 2), (3, 4, 2), (3, 5, 4)],  # west and east of Greenwich for mainland France
+    ]
+    assert stored[(3, 4, 2)] == tiles._compressed(Level.COMMUNE, version, 3, 4, 2)
+
+    # The API serves the archive's tiles as they are, and answers 204 at once for a tile it does not hold.
+    monkeypatch.setattr(tiles, "build_tile", None)  # nothing is cut any more
+    assert client.get("/api/v1/tiles/commune/3/4/2.mvt", **GZIP).content == stored[(3, 4, 2)]
+    assert client.get("/api/v1/tiles/commune/3/0/0.mvt", **GZIP).status_code == 204
+
+    out = io.StringIO()
+    call_command("tiles", verbosity=0, stdout=out)
+    assert out.getvalue() == "Tuiles des communes déjà prêtes pour la géographie en vigueur.\n"

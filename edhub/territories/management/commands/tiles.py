@@ -4,24 +4,27 @@ from tqdm import tqdm
 from edhub.territories import tiles
 from edhub.territories.models import Level
 
-# Mainland France and Corsica, where the national map opens.
-METROPOLE = (-5.3, 41.3, 9.7, 51.2)
-
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = (
-        "Prépare les tuiles vectorielles des communes de la carte nationale (aux zooms où elle s'ouvre), pour que "
-        "le premier visiteur n'attende pas qu'elles soient découpées. Idempotent : une tuile déjà prête est gardée."
+        "Découpe toutes les tuiles vectorielles des communes de la carte nationale (zooms 0 à 8) dans une archive "
+        "MBTiles sous var/tiles, pour qu'aucune vue de la carte n'attende leur découpage. Idempotent : l'archive "
+        "de la géographie en vigueur est gardée tant que la géographie n'est pas rechargée."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--zooms", default="4,5", help="Zooms à préparer, séparés par des virgules (défaut : 4,5 ; au plus 8)."
+    def handle(self, *args, **options):
+        level = Level.COMMUNE
+        version = tiles.geography_version()
+        if tiles.archive_path(level, version).exists():
+            self.stdout.write("Tuiles des communes déjà prêtes pour la géographie en vigueur.")
+            return
+        candidates = tiles.candidate_tiles(level, version)
+        bar = tqdm(total=len(candidates), desc="Tuiles des communes", unit=" tuile", disable=options["verbosity"] < 1)
+        with bar:
+            archive, stored = tiles.build_archive(level, version, candidates, progress=bar.update)
+        size = archive.stat().st_size / 1e6
+        self.stdout.write(
+            f"{stored} tuiles des communes prêtes (zooms 0 à {tiles.MAX_ZOOM}, {size:.1f} Mo) dans {archive.name}."
         )
-
-    def handle(self, *args, zooms, **options):
-        wanted = sorted({int(z) for z in zooms.split(",") if z.strip()})
-        todo = [(z, x, y) for z in wanted if 0 <= z <= tiles.MAX_ZOOM for x, y in tiles.covering(METROPOLE, z)]
-        for z, x, y in tqdm(todo, desc="Tuiles des communes", unit="tuile", disable=options["verbosity"] < 1):
-            tiles.compressed_tile(Level.COMMUNE, z, x, y)
-        self.stdout.write(f"{len(todo)} tuiles des communes prêtes (zooms {', '.join(map(str, wanted))}).")
