@@ -7,6 +7,7 @@ Everything that differs between machines comes from the environment:
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -17,6 +18,9 @@ VAR_DIR = Path(os.environ.get("EDHUB_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 OPENDATA_CACHE_DIR = Path(os.environ.get("EDHUB_OPENDATA_DIR", VAR_DIR / "opendata"))
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
+# django-ninja's own copy of Swagger UI (templates and static files) for the API documentation, found without
+# importing the package: as an installed app it would import the whole API framework (pydantic…) in every command.
+NINJA_DIR = Path(find_spec("ninja").origin).parent
 
 DEBUG = os.environ.get("DEBUG", "") in ("1", "true", "True")
 # The embedded demo runs on loopback with a key kept under var/; production must set SECRET_KEY.
@@ -33,7 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "widget_tweaks",
     "dsfr",
-    "ninja",
     "django_tasks",
     "django_tasks_db",
     "edhub.territories",
@@ -65,7 +68,7 @@ WSGI_APPLICATION = "edhub.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "edhub" / "templates"],
+        "DIRS": [BASE_DIR / "edhub" / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -161,6 +164,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
     ("vendor/maplibre-gl", NODE_MODULES_DIR / "maplibre-gl" / "dist"),
     ("vendor/chart.js", NODE_MODULES_DIR / "chart.js" / "dist"),
+    ("ninja", NINJA_DIR / "static" / "ninja"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,13 +1,28 @@
 """The read API v1: territories, schools and sources, documented by the OpenAPI document it serves."""
 
+import json
+
 from django.http import Http404
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
 from edhub.api.v1 import geometries, indicators, schools, sources, territories, tiles
 
+
+class LocalSwagger(Swagger):
+    """Swagger UI from django-ninja's own files, declared in the settings without installing the app: never from a
+    CDN (ninja only renders its local files when it is an installed app)."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api, "add_csrf": False}
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="edhub API",
+    docs=LocalSwagger(),
     version="1",
     urls_namespace="api-v1",
     description=(

@@ -6,6 +6,8 @@ from edhub.territories.queries import get_territory
 
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = (
         "Calcule les indicateurs de l'observatoire à tous les niveaux, de l'école à la France. Incrémental : un "
         "indicateur dont les sources n'ont pas été réimportées depuis son dernier calcul est ignoré."

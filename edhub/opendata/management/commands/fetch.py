@@ -10,6 +10,8 @@ from edhub.opendata.sources import SOURCES
 
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = (
         "Télécharge les fichiers officiels dans le cache (var/opendata par défaut), ou les prend dans un dossier "
         "local avec --from."

@@ -6,6 +6,8 @@ from edhub.territories.geography import GeographyMissing, load_geography
 
 
 class Command(BaseCommand):
+    # A data command starts without the site's system checks (URLs, views, templates: `edhub check` runs them).
+    requires_system_checks = []
     help = "Prépare la base : migrations puis géographie de référence (idempotent : ne refait rien d'inutile)."
 
     def add_arguments(self, parser):
