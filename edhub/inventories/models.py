@@ -60,9 +60,12 @@ class Upload(models.Model):
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     message = models.TextField(blank=True)
     rows_read = models.PositiveIntegerField("lignes lues", default=0)
-    rows_valid = models.PositiveIntegerField("lignes valides", default=0)
+    rows_valid = models.PositiveIntegerField("lignes déclarées", default=0)
+    # Rows of the template left as downloaded (identity only): neither errors nor declarations.
+    rows_blank = models.PositiveIntegerField("lignes non renseignées", default=0)
     rows_rejected = models.PositiveIntegerField("lignes rejetées", default=0)
-    # One entry per problem: {"line": 12, "column": "Classes", "value": "-3", "reason": "…", "blocking": true}.
+    # One entry per problem (line, column): {"line": 12, "column": "Classes", "value": "-3", "reason": "…",
+    # "effect": "valeur ignorée", "blocking": false}; only a blocking problem (effect "ligne rejetée") rejects a row.
     problems = models.JSONField("anomalies", default=list, blank=True)
     version = models.PositiveIntegerField("version", null=True, blank=True)
     created_at = models.DateTimeField("déposé le", auto_now_add=True)

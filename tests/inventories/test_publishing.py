@@ -100,8 +100,8 @@ def test_actions_refused_in_the_wrong_state(commune_agent, django_capture_on_com
         roll_back(upload, commune_agent, "  ")
     with pytest.raises(NotAllowed, match="ne peut pas être abandonné"):
         cancel(upload)
-    empty = upload_file(commune_agent, inventory_csv([row("9999999Z")]))
-    with pytest.raises(NotAllowed, match="aucune ligne valide"):
-        publish(empty, commune_agent)
-    cancel(empty)
-    assert (empty.declarations.count(), Upload.objects.get(pk=empty.pk).status) == (0, Upload.Status.CANCELLED)
+    refused = upload_file(commune_agent, inventory_csv([row("9999999Z")]))
+    with pytest.raises(NotAllowed, match="ne peut pas être publié : il est « Fichier refusé »"):
+        publish(refused, commune_agent)
+    cancel(refused)
+    assert (refused.declarations.count(), Upload.objects.get(pk=refused.pk).status) == (0, Upload.Status.CANCELLED)

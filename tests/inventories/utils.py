@@ -1,13 +1,16 @@
 """Inventory files as agents write them, and uploads made through the same code path as the web page."""
 
 import hashlib
+import io
 
+import openpyxl
 from django.core.files.base import ContentFile
 
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
 from edhub.inventories.columns import COLUMNS
 from edhub.inventories.models import Upload
-from edhub.inventories.validation import validate
+from edhub.inventories.template import template_xlsx
+from edhub.inventories.validation import current_rentree, validate
 
 HEADERS = [column.header for column in COLUMNS]
 # Real schools of the test database (annuaire 094, geolocation of collèges, IPS of écoles).
@@ -72,3 +75,19 @@ def upload_file(user, content, name="inventaire.csv"):
         checksum=hashlib.sha256(content).hexdigest(),
     )
     return validate(upload)
+
+
+def filled_template(user, filled):
+    """The XLSX template of `user`'s scope, as the page serves it, with the rows of some schools filled:
+    `filled` is {uai: {header: value}}."""
+    habilitation = habilitation_of(user)
+    schools = writable_schools(habilitation).select_related("commune").order_by("commune__name", "name", "uai")
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(schools, current_rentree(), scope_label(habilitation))))
+    sheet = book["Inventaire"]
+    positions = {cell.value: cell.column for cell in sheet[1]}
+    for cells in sheet.iter_rows(min_row=2):
+        for header, value in filled.get(cells[0].value, {}).items():
+            sheet.cell(cells[0].row, positions[header], value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from edhub.accounts.models import Role
+from edhub.accounts.scope import habilitation_of, writable_schools
 from edhub.inventories.models import Upload
 from edhub.inventories.tasks import INLINE_MAX_BYTES
 from edhub.inventories.validation import current_rentree
@@ -74,14 +75,15 @@ def test_upload_preview_publish_and_rollback(client, commune_agent, django_captu
     upload = Upload.objects.get(author=commune_agent)
     assert response["Location"] == upload.get_absolute_url()
     text = text_of(client.get(upload.get_absolute_url()))
-    assert "1 ligne valide" in text
-    assert "1 ligne rejetée (1 anomalie bloquante, 0 avertissement)" in text
+    assert "2 lignes lues 1 école déclarée 0 école non renseignée" in text
+    assert "1 ligne rejetée (1 anomalie bloquante) 0 avertissement" in text
     assert f"3 UAI {FRESNES_ECOLE} hors de votre périmètre" in text
-    assert "Publier 1 ligne valide comme nouvelle version" in text
+    assert "Publier 1 école déclarée comme nouvelle version" in text
     assert "Ecole élémentaire Charles Beuvin A (0940197D)" in text
 
     report = client.get(reverse("inventories:problems", args=[upload.pk])).content.decode("utf-8")
     assert report.splitlines()[1].startswith(f"3;UAI;{FRESNES_ECOLE};hors de votre périmètre")
+    assert report.splitlines()[1].endswith(";bloquant;ligne rejetée")
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("inventories:act", args=[upload.pk, "publish"]))
@@ -97,11 +99,59 @@ def test_upload_preview_publish_and_rollback(client, commune_agent, django_captu
     assert (upload.status, upload.rollback_reason) == (Upload.Status.ROLLED_BACK, "Doublon")
 
 
+def test_the_downloaded_template_with_two_schools_filled_declares_two(client, commune_agent):
+    response = client.get(reverse("inventories:template", args=["xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book["Inventaire"]
+    column = {cell.value: cell.column for cell in sheet[1]}
+    for cells in sheet.iter_rows(min_row=2):
+        if cells[0].value == CRETEIL_ECOLE:
+            sheet.cell(cells[0].row, column["Élèves"], 200)
+            sheet.cell(cells[0].row, column["Classes"], 8)
+        elif cells[0].value == CRETEIL_ECOLE_2:
+            sheet.cell(cells[0].row, column["Classes"], "huit")  # two bad values: the school is kept
+            sheet.cell(cells[0].row, column["Technologie de connexion"], "pigeon")
+            sheet.cell(cells[0].row, column["ENT utilisé"], "oui")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    post_file(client, buffer.getvalue(), "inventaire_94028.xlsx")
+    upload = Upload.objects.get(author=commune_agent)
+    text = text_of(client.get(upload.get_absolute_url()))
+    assert (
+        "43 lignes lues 2 écoles déclarées 41 écoles non renseignées (lignes du modèle laissées vides : ni erreur, "
+        "ni publiées) 0 ligne rejetée (0 anomalie bloquante) 2 avertissements (valeurs ignorées ou à vérifier : "
+        "les écoles sont conservées)"
+    ) in text
+    assert "Publier 2 écoles déclarées comme nouvelle version" in text
+
+    report = client.get(reverse("inventories:problems", args=[upload.pk])).content.decode("utf-8")
+    line = next(cells[0].row for cells in sheet.iter_rows(min_row=2) if cells[0].value == CRETEIL_ECOLE_2)
+    assert report.splitlines() == [
+        "\ufeffligne;colonne;valeur;motif;gravité;conséquence",
+        f"{line};Classes;huit;nombre attendu;avertissement;valeur ignorée",
+        f"{line};Technologie de connexion;pigeon;technologie inconnue (valeurs possibles : « fibre », « cuivre », "
+        "« cable », « mobile », « radio », « satellite », « aucune »);avertissement;valeur ignorée",
+    ]
+    history = text_of(client.get(INDEX))
+    assert "Écoles déclarées Non renseignées Lignes rejetées" in history
+    assert "Analysé : à confirmer commune-94028" in history
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error"),
     [
         ("photo.png", b"\x89PNG", "« photo.png » n’est ni un classeur XLSX ni un fichier CSV"),
         ("vide.csv", b"", "Le fichier soumis est vide."),
+        (
+            "inventaire.xlsx",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "Le fichier « inventaire.xlsx » n’est pas un classeur XLSX : son contenu est une image PNG.",
+        ),
+        (
+            "inventaire.csv",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+            "Le fichier « inventaire.csv » n’est pas un fichier CSV : son contenu est un document PDF.",
+        ),
     ],
 )
 def test_wrong_files_are_refused_by_the_form(client, commune_agent, name, content, error):
@@ -112,17 +162,20 @@ def test_wrong_files_are_refused_by_the_form(client, commune_agent, name, conten
 
 
 def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, commune_agent):
-    rows = [row(CRETEIL_ECOLE, **{"Rentrée": str(2000 + n % 26), "Nom de l'ENT": "x" * 60}) for n in range(600)]
+    ecoles = writable_schools(habilitation_of(commune_agent)).values_list("uai", flat=True)
+    rows = [row(uai, **{"Rentrée": str(rentree)}) for rentree in range(2005, 2026) for uai in ecoles]
+    rows += [row(CRETEIL_ECOLE)] * 20  # duplicates of its rentrée 2025
     content = inventory_csv(rows)
     assert len(content) > INLINE_MAX_BYTES
     post_file(client, content)
     upload = Upload.objects.get(author=commune_agent)
-    # The immediate task backend of the tests analysed it at once: 26 rentrées, the other rows are duplicates.
+    # The immediate task backend of the tests analysed it at once.
+    # 21 rentrées of the 43 public écoles of Créteil, and 20 duplicates.
     assert (upload.status, upload.rows_read, upload.rows_valid, upload.rows_rejected) == (
         Upload.Status.VALIDATED,
-        600,
-        26,
-        574,
+        923,
+        903,
+        20,
     )
     fragment = client.get(reverse("inventories:progress", args=[upload.pk]))
     assert fragment["HX-Refresh"] == "true"

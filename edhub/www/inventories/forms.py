@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from edhub.inventories.files import mismatch
+
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv", ".txt")
 
 
@@ -23,6 +25,9 @@ class UploadForm(forms.Form):
                 f"Le fichier pèse {filesizeformat(file.size)} : la limite est de "
                 f"{filesizeformat(settings.FILE_UPLOAD_MAX_BYTES)}. Découpez-le par commune ou par département."
             )
+        wrong_content = mismatch(file.name, file)
+        if wrong_content:
+            raise forms.ValidationError(wrong_content)
         return file
 
 

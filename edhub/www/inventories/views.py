@@ -165,10 +165,11 @@ def problems(request, pk):
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["ligne", "colonne", "valeur", "motif", "gravité"])
+    writer.writerow(["ligne", "colonne", "valeur", "motif", "gravité", "conséquence"])
     for problem in upload.problems:
-        gravity = "bloquant (ligne rejetée)" if problem["blocking"] else "avertissement"
-        writer.writerow([problem["line"], problem["column"], problem["value"], problem["reason"], gravity])
+        gravity = "bloquant" if problem["blocking"] else "avertissement"
+        row = [problem["line"], problem["column"], problem["value"], problem["reason"], gravity]
+        writer.writerow([*row, problem["effect"]])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="anomalies_depot_{upload.pk}.csv"'
     return response
