@@ -1,3 +1,5 @@
+import logging
+
 from django.http import HttpResponseServerError
 from django.template import loader
 from django.views import defaults
@@ -9,3 +11,13 @@ def server_error(request):
         return HttpResponseServerError(loader.render_to_string("500.html", request=request))
     except Exception:
         return defaults.server_error(request)
+
+
+class NoTracebackForClientErrors(logging.Filter):
+    """Keep the one-line warning of a 4xx answer (« Forbidden (Permission denied): /ami/1/comite/ ») without the
+    traceback Django attaches to it: a refusal is not a fault of the code. 5xx answers keep theirs."""
+
+    def filter(self, record):
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = record.exc_text = None
+        return True
