@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from edhub.ami.followup import followed_connections, observatory_use
 from edhub.inventories.models import Declaration, Technology
@@ -189,6 +189,41 @@ class Assessment:
         return reasons
 
     @property
+    def refusals(self):
+        """Why the commune is not eligible: one sentence per gate it fails, with its figures (none when eligible)."""
+        gates, refusals = self.gates, []
+        if gates.rural_only and not self.rural:
+            refusals.append(
+                f"{self.name} n'est pas une commune rurale : sa densité (grille communale de l'INSEE) est "
+                f"« {self.density_label} », l'appel est réservé aux communes rurales (niveaux 5 à 7)."
+            )
+        if gates.requires_public_ecole and not self.ecoles:
+            refusals.append(f"{self.name} n'a aucune école publique ouverte : l'appel en demande au moins une.")
+        if not self.badly_connected:
+            refusals.append(self._connectivity_refusal())
+        return refusals
+
+    def _connectivity_refusal(self):
+        speed, threshold = self.gates.speed, _pct(self.gates.share)
+        badly = f"une école déclarée sans connexion ou sous {speed} Mbit/s dans l'inventaire local"
+        if self.declared_well:
+            return (
+                f"Toutes les écoles publiques de la commune ont un débit mesuré d'au moins {speed} Mbit/s (inventaire "
+                "local ou suivi d'un appel) : l'appel est réservé aux communes mal connectées."
+            )
+        if self.share is None:
+            return (
+                f"La part des locaux de la commune éligibles à {speed} Mbit/s n'est pas connue (Arcep) et aucune "
+                f"école n'est déclarée mal connectée : l'éligibilité demande {badly}."
+            )
+        position = "au-dessus du" if self.share > self.gates.share else "au niveau du"
+        return (
+            f"{_pct(self.share)} des locaux de la commune sont éligibles à {speed} Mbit/s, {position} seuil de "
+            f"{threshold} : l'appel est réservé aux communes dont moins de {threshold} des locaux le sont, ou qui ont "
+            f"{badly}."
+        )
+
+    @property
     def explanation(self):
         """The score in words: each component with its points."""
         return " ; ".join(
@@ -214,16 +249,19 @@ class PreIdentification:
         return sorted({(a.departement_code, a.departement_name) for a in self.eligible})
 
 
-def pre_identify(campaign, departement=None):
-    """Assess every commune of the campaign's territory (or of one of its départements, by code)."""
+def pre_identify(campaign, departement=None, commune=None):
+    """Assess every commune of the campaign's territory (or of one of its départements, by code, or one commune)."""
     gates = Gates.of(campaign)
     places = Territory.objects.filter(
         campaign.territory.inside(), level__in=(Level.COMMUNE, Level.ARRONDISSEMENT), valid_to__isnull=True
     )
     if departement:
         places = places.filter(departement__code=departement)
+    if commune is not None:
+        places = places.filter(Q(pk=commune.pk) | Q(parent=commune))  # its arrondissements, if any
     # The ids of the places in scope as a subquery (None: all of France, no filter needed).
-    scope = places.values("id") if departement or campaign.territory.level != Level.FRANCE else None
+    narrowed = departement or commune is not None or campaign.territory.level != Level.FRANCE
+    scope = places.values("id") if narrowed else None
 
     departements = {
         pk: (code, name)
@@ -356,6 +394,20 @@ def cached_pre_identify(campaign, departement=None):
         result = replace(result, assessments={assessment.code: assessment for assessment in result.eligible})
         cache.set(key, result, CACHE_SECONDS)
     return result
+
+
+def assess(campaign, commune):
+    """The assessment of one commune against the gates of the campaign (None when it is outside its territory)."""
+    return pre_identify(campaign, commune=commune).assessments.get(commune.code)
+
+
+def ineligibility(campaign, commune):
+    """Why the commune may not apply to the campaign, in words ("" when its rules make it eligible)."""
+    assessment = assess(campaign, commune)
+    if assessment is None:
+        return f"{commune.name} n'est pas dans le territoire de l'appel ({campaign.territory.name})."
+    refusals = assessment.refusals
+    return f"{commune.name} n'est pas éligible à cet appel. {' '.join(refusals)}" if refusals else ""
 
 
 def _score(assessment):

@@ -179,7 +179,7 @@ class Campaign(models.Model):
     @transaction.atomic
     def close(self, user=None):
         """Open → closed: the call takes no first deposit any more (a dossier sent back for corrections may still
-        come back, see Application._check_submittable).
+        come back, see Application.deposit_refusal).
 
         The rules do not change, but the closure is part of their history: it is recorded as a new version of the
         same rules with the note « Clôture », which dates it and names who closed the call."""
@@ -400,19 +400,28 @@ class Application(models.Model):
         event.save()
         return event
 
-    def _check_submittable(self, today):
-        """A first deposit only while the call is open; a dossier sent back for corrections may come back after
-        the closing date (the instruction waits for it)."""
+    def deposit_refusal(self, today):
+        """Why the dossier may not be deposited `today`, whatever its fields ("" when it may): a first deposit only
+        while the call is open (a dossier sent back for corrections may come back after the closing date, the
+        instruction waits for it), and only for a commune that the call's rules make eligible."""
+        from edhub.ami.eligibility import ineligibility  # it reads the follow-up, which imports these models
+
         campaign = self.campaign
         correcting = self.state == self.State.CORRECTIONS
         if not correcting and (
             campaign.status != Campaign.Status.OPEN or not campaign.opens_on <= today <= campaign.closes_on
         ):
-            raise ValidationError(
+            return (
                 f"Les candidatures sont reçues du {campaign.opens_on:%d/%m/%Y} au {campaign.closes_on:%d/%m/%Y}, "
                 "appel ouvert."
             )
+        return ineligibility(campaign, self.commune)
+
+    def _check_submittable(self, today):
         self.clean()
+        refusal = self.deposit_refusal(today)
+        if refusal:
+            raise ValidationError(refusal)
         missing = self.missing_fields()
         if missing:
             raise ValidationError(f"Dossier incomplet, à renseigner : {', '.join(missing)}.")

@@ -35,7 +35,7 @@ def login(client, user):
     return user
 
 
-def open_call(level, code, title):
+def open_call(level, code, title, **rules):
     """A call open today (its dates around the day the tests run)."""
     today = timezone.localdate()
     campaign = campaign_on(
@@ -44,6 +44,7 @@ def open_call(level, code, title):
         title=title,
         opens_on=today - datetime.timedelta(days=30),
         closes_on=today + datetime.timedelta(days=30),
+        **rules,
     )
     campaign.open()
     return campaign
@@ -143,7 +144,8 @@ def test_a_closed_call_or_a_commune_outside_cannot_open_a_dossier(client, mayor)
 @pytest.mark.django_db
 def test_new_dossier_prefills_the_open_public_ecoles_with_their_declared_connection(client):
     creteil = Territory.objects.get(level=Level.COMMUNE, code="94028")
-    campaign = open_call(Level.ACADEMIE, "24", "AMI connectivité — académie de Créteil")
+    # Créteil is urban: a call open to every commune, where its école declared on copper makes it eligible.
+    campaign = open_call(Level.ACADEMIE, "24", "AMI connectivité — académie de Créteil", rural_only=False)
     mayor = agent(Role.COMMUNE, Level.COMMUNE, "94028")
     rows = [
         row(CRETEIL_ECOLE),  # fibre, 95,5 Mbit/s measured
@@ -424,8 +426,8 @@ def test_permissions(client, rennes, mayor, django_capture_on_commit_callbacks):
         }
     # The académie de Créteil neither sees nor instructs a dossier of the académie de Rennes.
     assert statuses(agent(Role.ACADEMIE, Level.ACADEMIE, "24")) == {
-        "list": 200,
-        "export": 200,
+        "list": 403,
+        "export": 403,
         "new": 403,
         "detail": 404,
         "edit": 404,
@@ -433,7 +435,10 @@ def test_permissions(client, rennes, mayor, django_capture_on_commit_callbacks):
     }
     assert client.post(move, {"to": State.IN_INSTRUCTION}).status_code == 404
     assert client.post(reverse("ami:application-note", args=[application.pk]), {"text": "x"}).status_code == 404
-    assert application.pk not in [a.pk for a in client.get(urls["list"]).context["page"]]
+    assert (
+        "L'appel couvre Rennes : aucune commune de l'académie de Créteil ne peut y candidater, votre académie "
+        "n'en instruit aucun dossier."
+    ) in text_of(client.get(urls["list"]))
     # The commune cannot instruct its own dossier, even with a forged form.
     login(client, mayor)
     response = client.post(move, {"to": State.IN_INSTRUCTION})

@@ -11,7 +11,7 @@ from edhub.accounts.models import Role
 from edhub.ami.models import Application, Score
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent
-from tests.ami.factories import campaign_on, dossier_in, give_scores, instructor
+from tests.ami.factories import CampaignFactory, campaign_on, dossier_in, give_scores, instructor
 from tests.www.utils import text_of
 
 
@@ -58,15 +58,24 @@ def test_a_commune_agent_cannot_score_even_its_own_dossier(client, campaign):
 
 @pytest.mark.django_db
 def test_an_academie_agent_scores_only_the_dossiers_of_its_academie(client, campaign):
-    dossier = dossier_in(campaign, "35164")
+    france = CampaignFactory(title="AMI connectivité — France", laureates_min=1)
+    france.open()
+    dossier = dossier_in(france, "35164")
     log_in(client, agent(Role.ACADEMIE, Level.ACADEMIE, "24"))  # Créteil, not Rennes
-    text = text_of(client.get(reverse("ami:scoring", args=[campaign.pk])))
+    text = text_of(client.get(reverse("ami:scoring", args=[france.pk])))
     assert "Aucun dossier en instruction à noter pour vous dans cet appel." in text
     assert "Marcillé-Raoul" not in text
-    url = reverse("ami:score", args=[campaign.pk, dossier.pk])
+    url = reverse("ami:score", args=[france.pk, dossier.pk])
     assert client.get(url).status_code == 404
     data = {"points_projet": "20", "points_cofinancement": "10", "points_coherence": "10"}
     assert client.post(url, data).status_code == 404
+    # A call of the académie de Rennes: no commune of Créteil may apply, its scoring is not for Créteil.
+    response = client.get(reverse("ami:scoring", args=[campaign.pk]))
+    assert response.status_code == 403
+    assert (
+        "L'appel couvre Rennes : aucune commune de l'académie de Créteil ne peut y candidater, votre académie "
+        "n'en instruit aucun dossier."
+    ) in text_of(response)
     assert not Score.objects.exists()
 
 

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_POST
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
-from edhub.ami import deliberations
-from edhub.ami.models import Application, ApplicationSchool, Campaign
+from edhub.ami import access, deliberations
+from edhub.ami.models import Application, ApplicationSchool
 from edhub.ami.notifications import notify_state_change, recipients
 from edhub.inventories.models import Declaration
 from edhub.schools.models import ECOLE_KINDS, School, SchoolFigure, Sector, Variable
@@ -35,7 +35,6 @@ from edhub.utils.exports import table_response
 from edhub.www.ami.forms import ApplicationForm, MoveForm, NoteForm, SchoolRowForm, StateFilterForm
 from edhub.www.ami.views import breadcrumb, campaign_or_404
 
-INSTRUCTOR_ROLES = (Role.NATIONAL, Role.ACADEMIE)
 DOSSIERS_PER_PAGE = 50
 # The label of the button of each move, and its style.
 MOVE_BUTTONS = {
@@ -74,13 +73,11 @@ def _habilitation(request):
     return habilitation
 
 
-def _instructor(request):
-    habilitation = _habilitation(request)
-    if habilitation.role not in INSTRUCTOR_ROLES:
-        raise PermissionDenied(
-            "Les candidatures sont instruites par l'administration nationale et par les académies (DANE)."
-        )
-    return habilitation
+def _instructor(request, campaign):
+    refusal = access.instruct_refusal(request.user, campaign)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return habilitation_of(request.user)
 
 
 def _visible_dossier(request, pk):
@@ -92,58 +89,10 @@ def _visible_dossier(request, pk):
 
 def _editable_dossier(request, pk):
     application = _visible_dossier(request, pk)
-    habilitation = habilitation_of(request.user)
-    if habilitation.role != Role.COMMUNE:
-        raise PermissionDenied("Seule la commune modifie son dossier.")
-    if application.state not in Application.COMMUNE_MOVES:
-        raise PermissionDenied(
-            f"Ce dossier est « {application.get_state_display()} » : la commune ne peut plus le modifier."
-        )
+    refusal = access.edit_refusal(request.user, application)
+    if refusal:
+        raise PermissionDenied(refusal)
     return application
-
-
-def commune_inside(campaign, commune):
-    return Territory.objects.filter(campaign.territory.inside(), pk=commune.pk).exists()
-
-
-def closed_refusal(campaign, today=None):
-    """Why the call receives no dossier today, in words ("" when it does)."""
-    today = today or timezone.localdate()
-    if campaign.status != Campaign.Status.OPEN or not campaign.opens_on <= today <= campaign.closes_on:
-        return (
-            f"Cet appel ne reçoit pas de candidature aujourd'hui : les candidatures sont reçues du "
-            f"{campaign.opens_on:%d/%m/%Y} au {campaign.closes_on:%d/%m/%Y}, appel ouvert."
-        )
-    return ""
-
-
-def application_refusal(habilitation, campaign):
-    """Why this habilitation may not open a dossier on this call, in words ("" when it may)."""
-    if habilitation.role != Role.COMMUNE:
-        return "Une candidature est déposée par un agent habilité d'une commune, pour sa commune."
-    commune = habilitation.territory
-    if not commune_inside(campaign, commune):
-        return f"{commune.name} n'est pas dans le territoire de l'appel ({campaign.territory.name})."
-    return closed_refusal(campaign)
-
-
-def campaign_access(user, campaign):
-    """What the campaign page offers this user about dossiers: its commune's dossier, or whether it may apply
-    (and why not) when its commune is in the call's territory; the list of dossiers for an instructor."""
-    habilitation = habilitation_of(user)
-    if habilitation is None:
-        return {}
-    if habilitation.role in INSTRUCTOR_ROLES:
-        return {"instructor": True}
-    if habilitation.role != Role.COMMUNE:
-        return {}
-    application = Application.objects.filter(campaign=campaign, commune=habilitation.territory).first()
-    if application is not None:
-        return {"application": application}
-    if not commune_inside(campaign, habilitation.territory):
-        return {}
-    refusal = closed_refusal(campaign)
-    return {"can_apply": not refusal, "refusal": refusal}
 
 
 # -- What the data says of the commune's écoles ------------------------------------------------------------------
@@ -354,6 +303,7 @@ def _dossier_form(request, campaign, commune, application):
         "rows": rows,
         "rows_errors": rows_errors,
         "submit_error": submit_error,
+        "deposit_refusal": application.deposit_refusal(timezone.localdate()),
         "saved": application.pk is not None,
         "action_url": (
             reverse("ami:application-edit", args=[application.pk])
@@ -379,7 +329,7 @@ def application_new(request, pk):
         existing = Application.objects.filter(campaign=campaign, commune=habilitation.territory).first()
         if existing is not None:
             return redirect("ami:application", existing.pk)
-    refusal = application_refusal(habilitation, campaign)
+    refusal = access.apply_refusal(request.user, campaign)
     if refusal:
         raise PermissionDenied(refusal)
     commune = habilitation.territory
@@ -398,22 +348,28 @@ def application_edit(request, pk):
 
 def _render_dossier(request, application, move_form=None, note_form=None, move_error="", status=200):
     habilitation = habilitation_of(request.user)
-    instructor = habilitation.role in INSTRUCTOR_ROLES
+    instructor = habilitation.role in access.INSTRUCTOR_ROLES
+    allowed = application.allowed_moves(habilitation)
+    # The commune is offered the deposit only when the call would take it (the same check as Application.move).
+    deposit_refusal = ""
+    if Application.State.SUBMITTED in allowed:
+        deposit_refusal = application.deposit_refusal(timezone.localdate())
     moves = [
         {
             "state": to,
             "label": REOPEN_BUTTON if application.state in Application.DECISIONS else MOVE_BUTTONS[to][0],
             "style": MOVE_BUTTONS[to][1],
         }
-        for to in application.allowed_moves(habilitation)
+        for to in allowed
+        if not (to == Application.State.SUBMITTED and deposit_refusal)
     ]
     events = list(application.events.select_related("user"))
     last_correction = next((e for e in reversed(events) if e.to_state == Application.State.CORRECTIONS), None)
     campaign = application.campaign
     crumbs = breadcrumb(campaign, f"Candidature de {application.commune.name}")
-    if instructor:
+    if not access.instruct_refusal(request.user, campaign):
         crumbs["links"].append({"url": reverse("ami:applications", args=[campaign.pk]), "title": "Candidatures"})
-    commune_may_edit = habilitation.role == Role.COMMUNE and application.state in Application.COMMUNE_MOVES
+    commune_may_edit = not access.edit_refusal(request.user, application)
     context = {
         "application": application,
         "campaign": campaign,
@@ -423,6 +379,7 @@ def _render_dossier(request, application, move_form=None, note_form=None, move_e
         "events": events,
         "last_correction": last_correction if application.state == Application.State.CORRECTIONS else None,
         "moves": moves,
+        "deposit_refusal": deposit_refusal,
         "move_form": move_form or MoveForm(),
         "move_error": move_error,
         "instructor": instructor,
@@ -462,8 +419,7 @@ def application_move(request, pk):
 @require_POST
 def application_note(request, pk):
     application = _visible_dossier(request, pk)
-    if habilitation_of(request.user).role not in INSTRUCTOR_ROLES:
-        raise PermissionDenied("Les annotations sont réservées aux instructeurs.")
+    _instructor(request, application.campaign)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_dossier(request, application, note_form=form)
@@ -493,7 +449,7 @@ def application_deliberation(request, pk):
 
 def _dossiers_of(request, campaign):
     """The dossiers of the campaign this instructor sees, the state filter, and the counts per state."""
-    habilitation = _instructor(request)
+    habilitation = _instructor(request, campaign)
     dossiers = Application.objects.visible_to(habilitation).filter(campaign=campaign)
     counts = dict(dossiers.values_list("state").annotate(count=Count("id")).order_by())
     form = StateFilterForm(request.GET or None)

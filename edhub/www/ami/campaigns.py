@@ -15,10 +15,11 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
+from edhub.ami import access
 from edhub.ami.models import CAMPAIGN_LEVELS, DEFAULT_GRID, Campaign, Criterion
 from edhub.territories.models import Level, Territory
 from edhub.www.ami import views
-from edhub.www.ami.views import breadcrumb, is_administrator
+from edhub.www.ami.views import breadcrumb
 
 GRID_TOTAL = 100
 # Blank lines offered below the grid, to add criteria.
@@ -150,8 +151,9 @@ def criterion_formset(extra):
 
 
 def administrator(request):
-    if not is_administrator(request.user):
-        raise PermissionDenied("La gestion des appels est réservée aux administrateurs nationaux.")
+    refusal = access.manage_refusal(request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 @login_required

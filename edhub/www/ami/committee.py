@@ -9,28 +9,21 @@ from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.views.decorators.http import require_POST
 
-from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
-from edhub.ami import scoring
+from edhub.ami import access, scoring
 from edhub.ami.models import Application
 from edhub.ami.notifications import notify_state_change
 from edhub.utils.exports import table_response
 from edhub.www.ami.applications import dossier_url
-from edhub.www.ami.views import breadcrumb, campaign_or_404, is_administrator
+from edhub.www.ami.views import breadcrumb, campaign_or_404
 
 
 def committee_campaign(request, pk):
-    """The campaign, if the user sits on its committee: a national administrator, or (read-only) the académie of
-    a campaign on its académie or on one of its départements."""
+    """The campaign, if the user sits on its committee (edhub.ami.access.committee_refusal)."""
     campaign = campaign_or_404(request, pk)
-    if is_administrator(request.user):
-        return campaign
-    habilitation = habilitation_of(request.user)
-    if habilitation is not None and habilitation.role == Role.ACADEMIE:
-        territory = campaign.territory
-        if habilitation.territory_id in (territory.pk, territory.academie_id):
-            return campaign
-    raise PermissionDenied("Le comité de sélection est réservé à l'administration nationale et à l'académie.")
+    refusal = access.committee_refusal(request.user, campaign)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return campaign
 
 
 def comparison_rows(result):

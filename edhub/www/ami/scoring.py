@@ -12,28 +12,19 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
-from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
-from edhub.ami import scoring
+from edhub.ami import access, scoring
 from edhub.ami.models import Application, Score
 from edhub.utils.exports import table_response
 from edhub.www.ami.views import breadcrumb, campaign_or_404
 
-# Who scores: a national administrator any dossier, an académie (DANE) the dossiers of its communes.
-INSTRUCTOR_ROLES = (Role.NATIONAL, Role.ACADEMIE)
-
-
-def instructor_habilitation(user):
-    habilitation = habilitation_of(user)
-    if habilitation is None or habilitation.role not in INSTRUCTOR_ROLES:
-        raise PermissionDenied("La notation des dossiers est réservée aux instructeurs (administration, académies).")
-    return habilitation
-
 
 def dossiers_to_score(user, campaign):
-    """The dossiers of the campaign in instruction this instructor may score."""
-    habilitation = instructor_habilitation(user)
-    return Application.objects.visible_to(habilitation).filter(
+    """The dossiers of the campaign in instruction this instructor may score (edhub.ami.access.instruct_refusal)."""
+    refusal = access.instruct_refusal(user, campaign)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return Application.objects.visible_to(habilitation_of(user)).filter(
         campaign=campaign, state=Application.State.IN_INSTRUCTION
     )
 

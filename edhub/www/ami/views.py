@@ -12,6 +12,7 @@ from django.views.decorators.gzip import gzip_page
 
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
+from edhub.ami import access
 from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify
 from edhub.ami.models import Application, Campaign
 from edhub.territories.models import Level, Territory
@@ -46,11 +47,6 @@ EXPORT_HEADER = [
 ]
 
 
-def is_administrator(user):
-    habilitation = habilitation_of(user)
-    return user.is_superuser or (habilitation is not None and habilitation.role == Role.NATIONAL)
-
-
 def visible_dossiers(user):
     """The dossiers a user sees: all of them for a superuser, else those of its habilitation (none for an account
     that is neither instructor nor commune)."""
@@ -59,7 +55,7 @@ def visible_dossiers(user):
 
 def visible_campaigns(user):
     campaigns = Campaign.objects.select_related("territory")
-    return campaigns if is_administrator(user) else campaigns.exclude(status=Campaign.Status.DRAFT)
+    return campaigns if access.is_administrator(user) else campaigns.exclude(status=Campaign.Status.DRAFT)
 
 
 def campaign_or_404(request, pk):
@@ -80,23 +76,37 @@ def breadcrumb(campaign=None, current=None):
 def index(request):
     context = {
         "campaigns": visible_campaigns(request.user),
-        "can_create": is_administrator(request.user),
+        "can_create": not access.manage_refusal(request.user),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(),
     }
     return render(request, "ami/index.html", context)
 
 
+def commune_access(user, campaign):
+    """For a commune agent: its commune's dossier on the call, or whether it may open one (and why not)."""
+    habilitation = habilitation_of(user)
+    if habilitation is None or habilitation.role != Role.COMMUNE:
+        return {}
+    application = Application.objects.filter(campaign=campaign, commune=habilitation.territory).first()
+    if application is not None:
+        return {"application": application}
+    return {"apply_refusal": access.apply_refusal(user, campaign)}
+
+
 def detail(request, pk):
+    """The call, its rules, and the links this user may follow (each from the check of its page)."""
     campaign = campaign_or_404(request, pk)
+    user = request.user
     context = {
         "campaign": campaign,
         "criteria": campaign.criteria.filter(published=True),
         "versions": campaign.versions.all(),
-        "can_manage": is_administrator(request.user),
-        "followed": visible_dossiers(request.user)
-        .filter(campaign=campaign, state=Application.State.ACCEPTED)
-        .exists(),
+        "can_manage": not access.manage_refusal(user),
+        "can_instruct": not access.instruct_refusal(user, campaign),
+        "can_sit": not access.committee_refusal(user, campaign),
+        "commune": commune_access(user, campaign),
+        "followed": visible_dossiers(user).filter(campaign=campaign, state=Application.State.ACCEPTED).exists(),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(campaign),
     }
