@@ -84,20 +84,25 @@ def test_demo_accounts_and_calls_are_created_once(settings, tmp_path, capsys):
     assert [(user.username, user.has_usable_password()) for user in authors] == [
         ("demo-mairie-broualan", True),
         ("demo-mairie-calanhel", False),
+        ("demo-mairie-caro", False),
+        ("demo-mairie-commana", False),
         ("demo-mairie-kerpert", False),
         ("demo-mairie-la-couyere", False),
         ("demo-mairie-lalleu", False),
         ("demo-mairie-langon", False),
         ("demo-mairie-lanrivain", False),
+        ("demo-mairie-laz", False),
         ("demo-mairie-marcille-raoul", True),
         ("demo-mairie-plourach", False),
+        ("demo-mairie-reminiac", False),
         ("demo-mairie-rives-du-couesnon", False),
         ("demo-mairie-saint-malon-sur-mel", False),
         ("demo-mairie-saint-sulpice-des-landes", False),
     ]
 
-    # The open call: the best-ranked eligible communes of Ille-et-Vilaine and Côtes-d'Armor at each step.
+    # The open call: the best-ranked eligible communes of the académie de Rennes at each step.
     assert (open_call.status, open_call.version, open_call.territory.code) == (Campaign.Status.OPEN, 1, "FR")
+    assert (open_call.laureates_min, open_call.laureates_max, open_call.cap_per_departement) == (5, 50, 3)
     assert open_call.criteria.count() == 6
     dossiers = {a.commune.code: a for a in open_call.applications.select_related("commune", "author").order_by("pk")}
     assert {code: (a.commune.name, a.state, a.author.username) for code, a in dossiers.items()} == {
@@ -108,12 +113,20 @@ def test_demo_accounts_and_calls_are_created_once(settings, tmp_path, capsys):
         "22024": ("Calanhel", State.IN_INSTRUCTION, "demo-mairie-calanhel"),
         "22115": ("Lanrivain", State.IN_INSTRUCTION, "demo-mairie-lanrivain"),
         "22231": ("Plourac'h", State.IN_INSTRUCTION, "demo-mairie-plourach"),
+        "29122": ("Laz", State.IN_INSTRUCTION, "demo-mairie-laz"),
+        "29038": ("Commana", State.IN_INSTRUCTION, "demo-mairie-commana"),
+        "56191": ("Réminiac", State.IN_INSTRUCTION, "demo-mairie-reminiac"),
+        "56035": ("Caro", State.IN_INSTRUCTION, "demo-mairie-caro"),
     }
     assert dossiers["35164"].missing_fields() == ["courriel du contact"]
     assert [(bool(a.deliberation), a.concerned.count()) for a in dossiers.values()] == [
         (False, 1),
         (True, 1),
         (False, 1),
+        (True, 1),
+        (True, 1),
+        (True, 1),
+        (True, 1),
         (True, 1),
         (True, 1),
         (True, 1),
@@ -131,17 +144,31 @@ def test_demo_accounts_and_calls_are_created_once(settings, tmp_path, capsys):
     scores = scoring.score_campaign(open_call)
     assert [(s.application.commune.name, s.total, s.rank, s.cost) for s in scores.applications] == [
         ("Kerpert", 86.3, 1, 14_500),
-        ("Calanhel", 80.6, 2, 13_000),
-        ("Lanrivain", 77.3, 3, 15_000),  # 21 000 € estimated, within the ceiling of 15 000 € per école
+        ("Réminiac", 85.9, 2, 10_500),
+        ("Laz", 81.8, 3, 12_000),
+        ("Calanhel", 80.6, 4, 13_000),
+        ("Lanrivain", 77.3, 5, 15_000),  # 21 000 € estimated, within the ceiling of 15 000 € per école
+        ("Commana", 74.3, 6, 15_000),
+        ("Caro", 70.4, 7, 13_500),
         ("Plourac'h", 81.4, None, 9_800),  # scored by one scorer only
     ]
-    calanhel = scores.applications[1]
+    calanhel = scores.applications[3]
     assert [line.disagreement_text for line in calanhel.disagreements] == [
         "Projet pédagogique : Anne Le Goff 17, Yann Morvan 9 (écart de 8 points sur 20, au-delà de 5)"
     ]
-    assert (
-        scoring.committee(open_call).blocking
-        == "Impossible de retenir au moins 30 lauréats : il n'y a que 3 dossier(s)."
+    committee = scoring.committee(open_call)  # its page shows the selection; arrested once Plourac'h is scored
+    assert [candidate.label for candidate in committee.comparison.optimal.selected] == [
+        "Kerpert",
+        "Réminiac",
+        "Laz",
+        "Calanhel",
+        "Lanrivain",
+        "Commana",
+        "Caro",
+    ]
+    assert committee.blocking == (
+        "1 dossier(s) en instruction ne sont pas encore entièrement notés : la sélection s'arrête quand tous le sont "
+        "(ou ont été classés sans suite)."
     )
 
     # The closed call of Ille-et-Vilaine: the next eligible communes, selection arrested, results published.

@@ -4,11 +4,14 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from edhub.accounts.management.commands.demo import DEMO_CAMPAIGN
 from edhub.accounts.models import Role
-from edhub.ami.models import Application, ApplicationNote, Score
+from edhub.ami.models import Application, ApplicationNote, Campaign, Score
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent
 from tests.ami.factories import campaign_on, dossier_in, give_scores, greedy_trap, instructor
@@ -253,3 +256,34 @@ def test_a_stale_selection_is_not_arrested(client, campaign, dossiers, scorers):
     response = client.post(reverse("ami:committee-arrest", args=[campaign.pk]), {"selection": "1,2"}, follow=True)
     assert "Les notes ont changé depuis l'affichage : vérifiez la nouvelle sélection." in text_of(response)
     assert set(Application.objects.values_list("state", flat=True)) == {State.IN_INSTRUCTION}
+
+
+@pytest.mark.django_db
+def test_the_demo_committee_shows_a_selection_also_after_an_earlier_demo(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("demo", stdout=io.StringIO())
+    campaign = Campaign.objects.get(title=DEMO_CAMPAIGN)
+    # The demo of an earlier version: 30 laureates at least, no dossier of the Finistère or the Morbihan.
+    Application.objects.filter(campaign=campaign, commune__departement__code__in=("29", "56")).delete()
+    Campaign.objects.filter(pk=campaign.pk).update(laureates_min=30)
+    version = campaign.versions.get()
+    version.rules["laureates_min"] = 30
+    version.save()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert out.getvalue().splitlines()[0] == (
+        "Règles de l'appel de démonstration mises à jour : Démonstration : au moins 5 lauréats parmi les dossiers "
+        "notés de l'appel."
+    )
+    campaign.refresh_from_db()
+    assert (campaign.laureates_min, campaign.version) == (5, 2)
+    assert campaign.applications.filter(state=State.IN_INSTRUCTION).count() == 8
+
+    client.force_login(get_user_model().objects.get(username="demo-national"))
+    response = client.get(reverse("ami:committee", args=[campaign.pk]))
+    assert response.status_code == 200
+    selected = ["Kerpert", "Réminiac", "Laz", "Calanhel", "Lanrivain", "Commana", "Caro"]
+    assert [candidate.label for candidate in response.context["optimal"].selected] == selected
+    assert [candidate.label for candidate in response.context["greedy"].selected] == selected
+    text = text_of(response)
+    assert "7 dossiers entièrement notés sont classés. 1 dossier pas encore entièrement noté" in text

@@ -1,16 +1,19 @@
 """Demo data of the embedded platform (`make run`): one account per kind of agent, and the connectivity call alive.
 
 The open demo call receives dossiers of real eligible rural communes of the académie de Rennes in every state of the
-instruction, scored by two demo scorers of the académie; a closed demo call of Ille-et-Vilaine has its selection
-arrested, its results published and a laureate's schools followed up to their connection. The communes are the
-best-ranked eligible ones of the pre-identification, so that the demo fits the data installed.
+instruction, scored by two demo scorers of the académie, enough of them fully scored for its committee to select; a
+closed demo call of Ille-et-Vilaine has its selection arrested, its results published and a laureate's schools
+followed up to their connection. The communes are the best-ranked eligible ones of the pre-identification, so that
+the demo fits the data installed.
 
 Idempotent: each part is created once (accounts, the call, its dossiers, the closed call); running the command again
-changes nothing and prints the accounts.
+changes nothing and prints the accounts. A demo of an earlier version is completed: the open call's missing dossiers
+are added and its rules brought to OPEN_RULES.
 """
 
 import datetime
 import secrets
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -61,7 +64,21 @@ OPEN_DOSSIERS = (
     ("22", State.IN_INSTRUCTION, 13_000, ((17, 6, 8), (9, 5, 7))),  # 8 points apart on the project: a disagreement
     ("22", State.IN_INSTRUCTION, 21_000, ((12, 5, 6), (13, 6, 5))),  # over the ceiling of 15 000 € per école
     ("22", State.IN_INSTRUCTION, 9_800, ((14, 7, 7), None)),  # the second scorer has not scored it yet
+    ("29", State.IN_INSTRUCTION, 12_000, ((15, 7, 8), (14, 8, 7))),
+    ("29", State.IN_INSTRUCTION, 16_500, ((11, 6, 6), (12, 5, 6))),
+    ("56", State.IN_INSTRUCTION, 10_500, ((18, 9, 8), (17, 8, 9))),
+    ("56", State.IN_INSTRUCTION, 13_500, ((10, 4, 5), (11, 5, 5))),
 )
+# The rules of the open call: its committee selects among the dossiers fully scored above (seven, at most three per
+# département), so that its page shows a selection.
+OPEN_RULES = {
+    "budget": 3_000_000,
+    "laureates_min": 5,
+    "laureates_max": 50,
+    "ceiling_per_school": 15_000,
+    "cap_per_departement": 3,
+}
+OPEN_RULES_NOTE = "Démonstration : au moins 5 lauréats parmi les dossiers notés de l'appel"
 LOGGING_IN = (State.DRAFT, State.CORRECTIONS)
 CORRECTIONS_REASON = (
     "La délibération du conseil municipal n'est pas jointe et le coût n'est pas détaillé par école : joignez la "
@@ -102,7 +119,7 @@ class Command(BaseCommand):
                 username: self._agent(username, role, parse_territory(place) if place else None, name)
                 for username, role, place, name in DEMO_AGENTS
             }
-            campaign = self._open_campaign()
+            campaign = self._open_campaign(users["demo-national"])
             self._open_dossiers(campaign, users)
             self._closed_campaign(users)
         if self.changed:
@@ -141,9 +158,17 @@ class Command(BaseCommand):
 
     # -- The open call --------------------------------------------------------------------------------------------
 
-    def _open_campaign(self):
+    def _open_campaign(self, national):
+        """The open call, created with OPEN_RULES; a call of an earlier demo with other rules is brought to them
+        (a new version of its rules)."""
         campaign = Campaign.objects.filter(title=DEMO_CAMPAIGN).first()
         if campaign is not None:
+            changed = {name: value for name, value in OPEN_RULES.items() if getattr(campaign, name) != value}
+            if changed and campaign.status == Campaign.Status.OPEN:
+                Campaign.objects.filter(pk=campaign.pk).update(**changed)
+                campaign.refresh_from_db()
+                campaign.record_version(national, OPEN_RULES_NOTE)
+                self.stdout.write(f"Règles de l'appel de démonstration mises à jour : {OPEN_RULES_NOTE}.")
             return campaign
         today = timezone.localdate()
         campaign = Campaign.objects.create(
@@ -151,29 +176,37 @@ class Command(BaseCommand):
             territory=Territory.objects.get(level=Level.FRANCE),
             opens_on=today,
             closes_on=today + datetime.timedelta(days=90),
-            budget=3_000_000,
-            laureates_min=30,
-            laureates_max=50,
-            ceiling_per_school=15_000,
-            cap_per_departement=3,
+            **OPEN_RULES,
         )
-        campaign.open()
+        campaign.open(national)
         self.stdout.write(f"Appel de démonstration ouvert : « {campaign.title} » ({campaign.get_absolute_url()}).")
         return campaign
 
     def _open_dossiers(self, campaign, users):
-        if campaign.applications.exists() or campaign.status != Campaign.Status.OPEN:
+        """The dossiers of OPEN_DOSSIERS that the call does not have yet (counted per département, in order)."""
+        if campaign.status != Campaign.Status.OPEN:
             return
-        eligible = {code: pre_identify(campaign, departement=code).eligible for code in ("35", "22")}
-        wanted = {code: sum(1 for row in OPEN_DOSSIERS if row[0] == code) for code in eligible}
-        if any(len(eligible[code]) < count for code, count in wanted.items()):
+        existing = Counter(campaign.applications.values_list("commune__departement__code", flat=True))
+        wanted = defaultdict(list)
+        for row in OPEN_DOSSIERS:
+            wanted[row[0]].append(row)
+        missing = [row for code, rows in wanted.items() for row in rows[existing[code] :]]
+        if not missing:
+            return
+        applied = set(campaign.applications.values_list("commune_id", flat=True))
+        eligible = {
+            code: [a for a in pre_identify(campaign, departement=code).eligible if a.id not in applied]
+            for code in {row[0] for row in missing}
+        }
+        needed = Counter(row[0] for row in missing)
+        if any(len(eligible[code]) < count for code, count in needed.items()):
             self.stdout.write("Pas assez de communes éligibles dans les données installées : appel sans candidature.")
             return
         now = timezone.now()
         today = min(timezone.localdate(), campaign.closes_on)
         instructor, scorers = users[SCORERS[0]], [users[username] for username in SCORERS]
         taken = {code: iter(assessments) for code, assessments in eligible.items()}
-        for departement, state, cost, points in OPEN_DOSSIERS:
+        for departement, state, cost, points in missing:
             commune = Territory.objects.get(pk=next(taken[departement]).id)
             application, mayor = self._dossier(
                 campaign, commune, cost, now, complete=state != State.DRAFT, login=state in LOGGING_IN
