@@ -51,3 +51,20 @@ def test_status_json_says_what_is_loaded(capsys):
     assert sources["insee-densite"]["loaded"] is False
     assert sources["geographie"]["vintage"] == "COG 2026"
     assert len(sources["arcep-debit"]["checksum"]) == 64
+
+
+def test_import_all_imports_the_rest_and_exits_with_an_error_naming_a_refused_file(opendata, tmp_path, capsys):
+    lines = (opendata / "fr-en-annuaire-education_094.csv").read_text(encoding="utf-8-sig").splitlines()
+    resaved = [lines[0], *(line.replace(";", ",") for line in lines[1:])]
+    for slug in ("annuaire", "arcep-debit"):
+        (tmp_path / slug).mkdir()
+    (tmp_path / "annuaire" / "fr-en-annuaire-education.csv").write_text("\n".join(resaved), encoding="utf-8")
+    debit = (opendata / "arcep-mci-commune-debit-2019.csv").read_bytes()
+    (tmp_path / "arcep-debit" / "commune_debit_filaire.csv").write_bytes(debit)
+    with pytest.raises(CommandError, match=r"^Fichiers refusés \(voir ci-dessus\) : annuaire\.$"):
+        call_command("import", "--all", "--dir", str(tmp_path), verbosity=0)
+    captured = capsys.readouterr()
+    assert (
+        "Annuaire de l'éducation — fichier refusé, rien n'a été importé : 613 lignes rejetées sur 613" in captured.err
+    )
+    assert "déjà importé" in captured.out  # the Arcep file, imported at set-up, was still looked at

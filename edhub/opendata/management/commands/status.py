@@ -33,7 +33,8 @@ class Command(BaseCommand):
                     f"  ✓ {source['title']} — millésime {source['vintage'] or 'inconnu'}, importé le "
                     f"{source['imported_at']}, {source['rows_read']} lignes ({source['rows_rejected']} rejetées, "
                     f"{source['rows_warned']} avec avertissement, {source['rows_out_of_scope']} hors champ), "
-                    f"{source['scope'] or 'territoires non dits'}, sha256 {source['checksum'][:12]}…"
+                    + (f"{source['scope']}, " if source["scope"] else "")
+                    + f"sha256 {source['checksum'][:12]}…"
                 )
             else:
                 self.stdout.write(f"  ✗ {source['title']} — non chargé (edhub fetch {source['source']})")
