@@ -20,24 +20,94 @@ def test_two_departements(client, django_assert_max_num_queries):
     assert response.status_code == 200
     text = text_of(response)
     assert "Territoires comparés Val-de-Marne (Département 94) Retirer Val-de-Marne Seine-Saint-Denis" in text
-    assert "Indicateur Val-de-Marne Seine-Saint-Denis Période Source" in text
-    assert "Écoles 652 écoles 482 écoles 2026" in text
-    assert "Population municipale 1 426 929 habitants 1 704 316 habitants 2026 Référentiel géographique" in text
-    assert "IPS moyen des écoles 105,7 IPS 89,7 IPS 2021" in text
-    # Not known for one of them at the latest period: N.C., never zero.
-    assert "Part des écoles et collèges publics en REP 30,2 % N.C. 2026" in text
+    assert "Indicateur Val-de-Marne Seine-Saint-Denis Période" in text
+    # Each indicator calls its sources by number (footnotes under the table).
+    assert "Population municipale source 7 1 426 929 habitants" in text
+    assert "IPS moyen des écoles source 3 , source 6 105,7 IPS" in text
+    assert "Part des écoles et collèges publics en REP source 1 , source 6 30,2 %" in text
     html = response.content.decode()
     assert 'href="/comparer/?t=departement%3A93"' in html  # remove Val-de-Marne
     assert 'href="/comparer/?t=departement%3A94&amp;t=departement%3A93&amp;format=xlsx"' in html
 
 
 def test_levels_mix_and_the_add_form_redirects(client):
-    response = client.get("/comparer/?t=departement:94&niveau=commune&code=94028")
+    response = client.get("/comparer/?t=departement:94&territoire=94028")
     assert response.status_code == 302
     assert response["Location"] == "/comparer/?t=departement%3A94&t=commune%3A94028"
 
     text = text_of(client.get(response["Location"]))
-    assert "Écoles 652 écoles 45 écoles 2026" in text
+    assert "Écoles et établissements source 1 , source 2 , source 3 , source 4 , source 5 , source 6 794" in text
+
+
+@pytest.mark.parametrize(
+    ("wanted", "added"),
+    [
+        ("Seine-Saint-Denis", "departement%3A93"),
+        ("seine saint denis", "departement%3A93"),
+        ("Saint-Maur-des-Fossés", "commune%3A94068"),
+        ("region:94", "region%3A94"),
+        ("commune:94028", "commune%3A94028"),
+    ],
+)
+def test_a_territory_is_added_by_its_name_or_its_code(client, wanted, added):
+    response = client.get("/comparer/", {"t": "departement:94", "territoire": wanted})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/comparer/?t=departement%3A94&t={added}"
+
+
+def test_an_ambiguous_name_or_code_offers_a_choice(client):
+    response = client.get("/comparer/", {"t": ["departement:93", "departement:94"], "territoire": "creteil"})
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert (
+        "2 territoires correspondent à « creteil » : choisissez celui à ajouter. "
+        "Créteil — Académie 24 Créteil — Commune 94028 (Val-de-Marne)"
+    ) in text
+    html = response.content.decode()
+    assert 'href="/comparer/?t=departement%3A93&amp;t=departement%3A94&amp;t=academie%3A24"' in html
+    assert 'href="/comparer/?t=departement%3A93&amp;t=departement%3A94&amp;t=commune%3A94028"' in html
+
+    text = text_of(client.get("/comparer/", {"t": "departement:93", "territoire": "94"}))
+    assert (
+        "3 territoires correspondent à « 94 » : choisissez celui à ajouter. "
+        "Corse — Région académique 94 Corse — Région 94 Val-de-Marne — Département 94"
+    ) in text
+
+    text = text_of(client.get("/comparer/", {"t": "departement:93", "territoire": "zzz"}))
+    assert "Aucun territoire ne correspond à « zzz » : écrivez le début de son nom ou son code officiel." in text
+
+
+def test_suggestions_while_typing(client):
+    response = client.get(
+        "/comparer/suggestions/", {"t": ["departement:94", "commune:94028"], "territoire": "creteil"}
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    # Créteil itself is already compared: only the académie is proposed.
+    assert (
+        text_of(response)
+        == "1 territoire correspond à « creteil » : choisissez celui à ajouter. Créteil — Académie 24"
+    )
+    assert 'href="/comparer/?t=departement%3A94&amp;t=commune%3A94028&amp;t=academie%3A24"' in html
+
+
+def test_sources_are_footnotes(client):
+    text = text_of(client.get(URL))
+
+    # Each indicator calls its sources by number; the numbered list follows the table.
+    assert "Indicateur Val-de-Marne Seine-Saint-Denis Période Écoles et établissements source 1 , source 2 ," in text
+    assert "Population municipale source 7 1 426 929 habitants" in text
+    assert (
+        "Sources Annuaire de l'éducation (Licence Ouverte / Etalab 2.0) "
+        "Adresse et géolocalisation des établissements (Licence Ouverte / Etalab 2.0)"
+    ) in text
+    html = client.get(URL).content.decode()
+    assert '<li id="source-7">' in html
+    assert "Source</th>" not in html
 
 
 @pytest.mark.parametrize(
@@ -71,7 +141,7 @@ def test_empty_page_invites_to_add(client):
 
     assert response.status_code == 200
     text = text_of(response)
-    assert "Ajouter un territoire Niveau" in text
+    assert "Ajouter un territoire Nom ou code officiel" in text
     assert "La comparaison est impossible" not in text
     assert re.search(r'href="/comparer/"\s+aria-current="page">Comparer</a>', response.content.decode())
 

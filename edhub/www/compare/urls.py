@@ -5,4 +5,5 @@ from edhub.www.compare import views
 app_name = "compare"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("suggestions/", views.suggestions, name="suggestions"),
 ]

@@ -1,6 +1,7 @@
 """Comparison of 2 to 5 territories of any levels on every public indicator, with its CSV and XLSX exports.
 
 The territories are in the query string (`?t=departement:94&t=departement:93`): a comparison is a shareable URL.
+A territory is added by its name or its official code (`territoire=Créteil`), with suggestions while typing (htmx).
 """
 
 from urllib.parse import urlencode
@@ -13,9 +14,12 @@ from edhub.indicators.queries import compared
 from edhub.territories.models import Level
 from edhub.territories.queries import get_territory
 from edhub.utils.exports import csv_response, xlsx_response
+from edhub.utils.text import fold
+from edhub.www.search.views import MAX_QUERY_LENGTH, matching_territories
 
 MIN_TERRITORIES = 2
 MAX_TERRITORIES = 5
+MAX_SUGGESTIONS = 8
 
 
 def _url(references, **params):
@@ -45,6 +49,43 @@ def _resolve(references):
             f"Ajoutez au moins un autre territoire : on compare de {MIN_TERRITORIES} à {MAX_TERRITORIES} territoires."
         )
     return territories, errors
+
+
+def _reference(territory):
+    return f"{territory.level}:{territory.code}"
+
+
+def _candidates(wanted, references):
+    """The territories a visitor may mean by `wanted` ("niveau:code", an official code or the start of a name), the
+    ones already compared left out."""
+    level, _, code = wanted.partition(":")
+    if level in Level.values and code.strip():
+        territory = get_territory(level, code.strip())
+        candidates = [territory] if territory else []
+    else:
+        candidates = matching_territories(wanted, limit=MAX_SUGGESTIONS + len(references))
+    return [territory for territory in candidates if _reference(territory) not in references][:MAX_SUGGESTIONS]
+
+
+def _chosen(wanted, candidates):
+    """The candidate `wanted` designates without doubt: the only one, or the only one of that exact code or name."""
+    if len(candidates) == 1:
+        return candidates[0]
+    exact = [t for t in candidates if t.code.upper() == wanted.upper() or t.search_name == fold(wanted)]
+    return exact[0] if len(exact) == 1 else None
+
+
+def _suggestions(references, candidates):
+    return [{"territory": t, "url": _url([*references, _reference(t)])} for t in candidates]
+
+
+def _footnotes(rows):
+    """The sources of the compared indicators, numbered in order of first use; each row gets the numbers of its own
+    sources (`notes`), shown as footnote calls instead of a column of titles."""
+    numbers = {}
+    for row in rows:
+        row["notes"] = [numbers.setdefault(source.slug, (len(numbers) + 1, source))[0] for source in row["sources"]]
+    return [{"number": number, "source": source} for number, source in numbers.values()]
 
 
 def _header(territories):
@@ -89,27 +130,30 @@ def _export(fmt, territories, rows):
 
 def index(request):
     references = [reference.strip() for reference in request.GET.getlist("t") if reference.strip()]
-    code = request.GET.get("code", "").strip()
-    if code:
+    wanted = request.GET.get("territoire", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    candidates = _candidates(wanted, references) if wanted else []
+    chosen = _chosen(wanted, candidates) if wanted else None
+    if chosen is not None:
         # The form adds a territory: back to the canonical, shareable URL.
-        return redirect(_url([*dict.fromkeys([*references, f"{request.GET.get('niveau', '')}:{code}"])]))
+        return redirect(_url([*dict.fromkeys([*references, _reference(chosen)])]))
     territories, errors = _resolve(dict.fromkeys(references))
     rows = compared(territories) if territories and not errors and len(territories) >= MIN_TERRITORIES else None
     fmt = request.GET.get("format")
     if rows is not None and fmt in ("csv", "xlsx"):
         return _export(fmt, territories, rows)
-    kept = [f"{t.level}:{t.code}" for t in territories]
+    kept = [_reference(t) for t in territories]
     context = {
         "active_nav": "compare",
         "breadcrumb_data": {"root_dir": reverse("home"), "links": [], "current": "Comparer des territoires"},
         "territories": [
-            {"territory": t, "remove_url": _url([ref for ref in kept if ref != f"{t.level}:{t.code}"])}
-            for t in territories
+            {"territory": t, "remove_url": _url([ref for ref in kept if ref != _reference(t)])} for t in territories
         ],
         "references": kept,
         "errors": errors,
         "rows": rows,
-        "levels": [(level, label) for level, label in Level.choices],
+        "notes": _footnotes(rows) if rows is not None else [],
+        "wanted": wanted,
+        "suggestions": _suggestions(kept, candidates),
         "can_add": len(territories) < MAX_TERRITORIES,
         "max_territories": MAX_TERRITORIES,
         "exports": [
@@ -120,3 +164,12 @@ def index(request):
         else [],
     }
     return render(request, "compare/index.html", context, status=400 if errors else 200)
+
+
+def suggestions(request):
+    """The territories matching what the visitor is typing, each a link adding it to the comparison (htmx)."""
+    references = [reference.strip() for reference in request.GET.getlist("t") if reference.strip()]
+    wanted = request.GET.get("territoire", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    candidates = _candidates(wanted, references) if wanted else []
+    context = {"wanted": wanted, "suggestions": _suggestions(references, candidates)}
+    return render(request, "compare/_suggestions.html", context)
