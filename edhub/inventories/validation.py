@@ -68,10 +68,10 @@ WIDTH_REASON = "nombre de colonnes différent de l'en-tête (séparateur ou guil
 # The likely cause of a file whose filled rows are mostly rejected, by the cause of their rejection.
 CAUSES = {
     "width": "ses lignes n'ont pas le nombre de colonnes de l'en-tête : séparateur différent, « ; » ou retour à "
-    "la ligne dans une valeur, ou colonne ajoutée ou supprimée dans les données sans l'être dans l'en-tête",
-    "uai": "la colonne « UAI » ne contient pas des UAI : colonnes décalées, ou fichier d'un autre jeu de données",
+    "la ligne dans une valeur, ou colonne ajoutée ou supprimée dans les données sans l'être dans l'en-tête.",
+    "uai": "la colonne « UAI » ne contient pas des UAI : colonnes décalées, ou fichier d'un autre jeu de données.",
     "unknown": "ses UAI sont inconnues du répertoire des écoles et établissements : codes abîmés, ou fichier d'un "
-    "autre jeu de données",
+    "autre jeu de données.",
     "scope": "ses écoles sont hors de votre périmètre ({scope}) : fichier d'un autre territoire ?",
     "rentree": "la colonne « Rentrée » ne contient pas une année de rentrée : colonnes décalées ?",
     "duplicate": "les mêmes écoles et rentrées y reviennent plusieurs fois : lignes copiées deux fois ?",
@@ -150,17 +150,18 @@ def _refusal(upload, checker):
     if 2 * upload.rows_rejected > filled:
         cause, _ = checker.causes.most_common(1)[0]
         return (
-            f"Fichier refusé : {upload.rows_rejected} des {filled} lignes renseignées sont rejetées, plus de la "
-            f"moitié. Cause probable : {CAUSES[cause].format(scope=checker.scope)}. Rien n'a été enregistré ; "
-            "corrigez le fichier (anomalies ci-dessous) et déposez-le à nouveau."
+            f"{upload.rows_rejected} des {filled} lignes renseignées sont rejetées, plus de la moitié : le fichier "
+            f"est refusé en entier. Cause probable : {CAUSES[cause].format(scope=checker.scope)} Rien n'a été "
+            "enregistré ; corrigez le fichier (anomalies ci-dessous) et déposez-le à nouveau."
         )
     shifted = checker.shifted_columns()
     if len(shifted) >= 2:
         names = ", ".join(f"« {COLUMNS_BY_NAME[name].header} »" for name in shifted)
         return (
-            f"Fichier refusé : les colonnes {names} contiennent surtout des valeurs illisibles. Cause probable : "
-            "colonnes décalées (une colonne insérée ou supprimée dans les données, pas dans l'en-tête, ou des "
-            "cellules déplacées). Rien n'a été enregistré ; comparez le fichier au modèle et déposez-le à nouveau."
+            f"Les colonnes {names} contiennent surtout des valeurs illisibles : le fichier est refusé en entier. "
+            "Cause probable : colonnes décalées (une colonne insérée ou supprimée dans les données, pas dans "
+            "l'en-tête, ou des cellules déplacées). Rien n'a été enregistré ; comparez le fichier au modèle et "
+            "déposez-le à nouveau."
         )
     return ""
 

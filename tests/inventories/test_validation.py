@@ -164,9 +164,9 @@ def test_a_file_mostly_rejected_is_refused_whole_with_its_likely_cause(commune_a
     upload = upload_file(commune_agent, inventory_csv([row(CRETEIL_ECOLE), row(FRESNES_ECOLE), row(PANTIN_COLLEGE)]))
     assert (upload.status, upload.rows_valid, upload.rows_rejected) == (Upload.Status.REFUSED, 1, 2)
     assert upload.message == (
-        "Fichier refusé : 2 des 3 lignes renseignées sont rejetées, plus de la moitié. Cause probable : ses écoles "
-        "sont hors de votre périmètre (les écoles publiques de Créteil) : fichier d'un autre territoire ?. Rien n'a "
-        "été enregistré ; corrigez le fichier (anomalies ci-dessous) et déposez-le à nouveau."
+        "2 des 3 lignes renseignées sont rejetées, plus de la moitié : le fichier est refusé en entier. Cause "
+        "probable : ses écoles sont hors de votre périmètre (les écoles publiques de Créteil) : fichier d'un autre "
+        "territoire ? Rien n'a été enregistré ; corrigez le fichier (anomalies ci-dessous) et déposez-le à nouveau."
     )
     assert [p["line"] for p in upload.problems] == [3, 4]
     assert not Declaration.objects.filter(upload=upload).exists()
@@ -201,10 +201,10 @@ def test_shifted_columns_refuse_the_file(commune_agent):
     upload = upload_file(commune_agent, buffer.getvalue(), name="inventaire.xlsx")
     assert (upload.status, upload.rows_valid, upload.rows_rejected) == (Upload.Status.REFUSED, 4, 0)
     assert upload.message == (
-        "Fichier refusé : les colonnes « Classe mobile partagée », « Technologie de connexion », « Débit descendant "
-        "mesuré (Mbit/s) », « ENT utilisé » contiennent surtout des valeurs illisibles. Cause probable : colonnes "
-        "décalées (une colonne insérée ou supprimée dans les données, pas dans l'en-tête, ou des cellules "
-        "déplacées). Rien n'a été enregistré ; comparez le fichier au modèle et déposez-le à nouveau."
+        "Les colonnes « Classe mobile partagée », « Technologie de connexion », « Débit descendant mesuré "
+        "(Mbit/s) », « ENT utilisé » contiennent surtout des valeurs illisibles : le fichier est refusé en entier. "
+        "Cause probable : colonnes décalées (une colonne insérée ou supprimée dans les données, pas dans l'en-tête, "
+        "ou des cellules déplacées). Rien n'a été enregistré ; comparez le fichier au modèle et déposez-le à nouveau."
     )
     assert not Declaration.objects.filter(upload=upload).exists()
 

@@ -137,6 +137,22 @@ def test_the_downloaded_template_with_two_schools_filled_declares_two(client, co
     assert "Analysé : à confirmer commune-94028" in history
 
 
+def test_a_refused_upload_shows_why_with_its_anomalies(client, commune_agent):
+    post_file(client, inventory_csv([row(CRETEIL_ECOLE), row(FRESNES_ECOLE), row("9999999Z")]))
+    upload = Upload.objects.get(author=commune_agent)
+    text = text_of(client.get(upload.get_absolute_url()))
+    assert (
+        "Fichier refusé 2 des 3 lignes renseignées sont rejetées, plus de la moitié : le fichier est refusé en "
+        "entier. Cause probable : ses écoles sont hors de votre périmètre (les écoles publiques de Créteil) : "
+        "fichier d’un autre territoire ? Rien n’a été enregistré"
+    ) in text.replace("'", "’")
+    assert "3 lignes lues 1 école déclarée 0 école non renseignée" in text
+    assert f"3 UAI {FRESNES_ECOLE} hors de votre périmètre" in text
+    assert "4 UAI 9999999Z UAI inconnue du répertoire des écoles et établissements" in text
+    assert "Publier" not in text
+    assert upload.declarations.count() == 0
+
+
 @pytest.mark.parametrize(
     ("name", "content", "error"),
     [
