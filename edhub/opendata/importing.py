@@ -98,7 +98,7 @@ def run_import(source, path, *, force=False, progress=None) -> Outcome:
             run.save()
     except RefusedFile as refusal:
         other = guess_source(path, exclude=source.slug)
-        if other is not None:
+        if other is not None and other.title not in str(refusal):
             refusal = RefusedFile(
                 f"{refusal} Ce fichier ressemble plutôt à « {other.title} » : edhub import {other.slug} {path.name}"
             )

@@ -596,3 +596,20 @@ def test_older_directory_with_rpi_identifiers_and_services_imports_every_school_
     status = {s["source"]: s for s in loaded_status()["sources"]}["annuaire"]
     assert (status["rows_read"], status["rows_rejected"], status["rows_out_of_scope"]) == (621, 3, 5)
     assert status["scope"] == "Val-de-Marne (94) : 613 écoles et établissements"
+
+
+def test_a_file_whose_rows_are_another_datasets_is_refused_naming_it(write):
+    """An IPS file under which someone added the directory's column names, left empty: the header passes for
+    the directory, no row does, and the rows are those of the IPS file."""
+
+    def with_directory_columns(lines, header, separator):
+        extra = ";Identifiant_de_l_etablissement;Nom_etablissement;Type_etablissement;Statut_public_prive;Code_commune"
+        return [lines[0] + extra, *(line + ";;;Ecole;Public;" for line in lines[1:])]
+
+    message = refused("annuaire", write("ips-ecoles", with_directory_columns))
+    assert message == (
+        "300 lignes rejetées sur 300 dans « fr-en-ips_ecoles.csv » (aucune ligne acceptée) : le fichier est refusé en "
+        "entier. Cause probable : ce fichier est plutôt « Indice de position sociale des écoles » (edhub import "
+        "ips-ecoles fr-en-ips_ecoles.csv) ; 300 lignes rejetées pour la colonne « Identifiant_de_l_etablissement » : "
+        "UAI manquant."
+    )
