@@ -61,3 +61,9 @@ def test_import_prints_what_it_describes_and_its_warnings(variant, capsys):
     assert "(millésime 2026-05-27)" in out
     assert "Territoires décrits : Val-de-Marne (94) : 613 écoles et établissements." in out
     assert "  ligne 2, colonne « latitude » ('abc') : nombre attendu ; champ laissé vide" in out
+
+
+def test_school_page_says_the_vintage_of_its_description_is_unknown_when_its_file_does_not_say(client):
+    html = client.get("/ecoles/0071245R/").content.decode()
+    assert "Source de l’identité : Adresse et géolocalisation des établissements, millésime inconnu," in html
+    assert "<td>millésime inconnu</td>" in html
