@@ -40,6 +40,7 @@ SESSION_INDICATORS = [
     "ecoles",
     "ecoles_publiques",
     "colleges",
+    "lycees",
     "eleves_ecoles",
     "ips_ecoles",
     "ips_ecoles_mediane",

@@ -31,7 +31,7 @@ from edhub.indicators.measures import (
 )
 from edhub.indicators.models import SCHOOL_LEVEL
 from edhub.inventories.models import SOURCE as INVENTORIES
-from edhub.schools.models import ECOLE_KINDS, LYCEE_KINDS, Kind, PriorityEducation, Sector, Variable
+from edhub.schools.models import PriorityEducation, Sector, Variable
 from edhub.territories.geography import SOURCE as GEOGRAPHY
 from edhub.territories.models import Level
 
@@ -104,7 +104,7 @@ class Indicator:
 # -- Écoles et établissements ------------------------------------------------------------------------------------
 
 SCHOOL_FAMILIES = {
-    # slug: (label, what is counted, kinds, unit, {slug suffix: adjective} of the public and private sectors)
+    # slug: (label, what is counted, families, unit, {slug suffix: adjective} of the public and private sectors)
     "etablissements": (
         "Écoles et établissements",
         "écoles, collèges, lycées et autres établissements",
@@ -115,23 +115,46 @@ SCHOOL_FAMILIES = {
     "ecoles": (
         "Écoles",
         "écoles maternelles, élémentaires et primaires",
-        ECOLE_KINDS,
+        ("ecoles",),
         "écoles",
         {"publiques": "publiques", "privees": "privées"},
     ),
-    "colleges": ("Collèges", "collèges", (Kind.COLLEGE,), "collèges", {"publics": "publics", "prives": "privés"}),
+    "colleges": ("Collèges", "collèges", ("colleges",), "collèges", {"publics": "publics", "prives": "privés"}),
     "lycees": (
         "Lycées",
         "lycées (généraux et technologiques, professionnels, polyvalents) et EREA",
-        LYCEE_KINDS,
+        ("lycees",),
         "lycées",
         {"publics": "publics", "prives": "privés"},
     ),
 }
+COMPLETE_SOURCES_TEXT = (
+    "l'annuaire de l'éducation ou le fichier de géolocalisation des établissements (tous les types), le fichier "
+    "des effectifs des écoles (les écoles) ; les fichiers d'IPS ne comptent pas : ils ne listent que les "
+    "établissements dotés d'un IPS"
+)
+
+
+def _count_coverage_rule(families):
+    if families:
+        (family,) = families
+        return (
+            f"Part des départements du territoire (celui de la commune pour une commune) dont tous les {family} sont "
+            f"recensés : ceux où une source qui les liste tous est chargée, c'est-à-dire {COMPLETE_SOURCES_TEXT}. "
+            "Une source est considérée comme chargée pour un département dès qu'elle y décrit au moins un "
+            f"établissement de ce type. Aucun département couvert : « N.C. » (non communiqué), jamais 0."
+        )
+    return (
+        "Part des couples (département du territoire, type d'établissement : écoles, collèges, lycées) dont tous "
+        f"les établissements sont recensés : ceux où une source qui les liste tous est chargée, c'est-à-dire "
+        f"{COMPLETE_SOURCES_TEXT}. Une source est considérée comme chargée pour un département et un type dès "
+        "qu'elle y décrit au moins un établissement de ce type. Aucun couple couvert : « N.C. » (non communiqué), "
+        "jamais 0."
+    )
 
 
 def _school_counts():
-    for family, (label, counted, kinds, unit, adjectives) in SCHOOL_FAMILIES.items():
+    for family, (label, counted, families, unit, adjectives) in SCHOOL_FAMILIES.items():
         variants = [("", "", "")] + [
             (f"_{suffix}", sector, f" {adjective}")
             for (suffix, adjective), sector in zip(adjectives.items(), (Sector.PUBLIC, Sector.PRIVE), strict=True)
@@ -142,7 +165,8 @@ def _school_counts():
                 label=f"{label}{adjective}",
                 definition=(
                     f"Nombre d'{counted}{adjective} du répertoire, hors établissements fermés (ceux à ouvrir ou à "
-                    "fermer comptent). Un territoire où le répertoire n'en connaît aucun vaut 0."
+                    "fermer comptent), dans les départements où le répertoire les recense tous (voir la "
+                    "couverture) : un territoire dont une partie seulement est couverte a une valeur partielle."
                 )
                 .replace("d'c", "de c")
                 .replace("d'l", "de l"),
@@ -150,9 +174,9 @@ def _school_counts():
                 theme="Écoles et établissements",
                 sources=REGISTRY_SOURCES,
                 period_rule=REGISTRY_PERIOD,
-                coverage_rule="Le répertoire entier : 1 dès que le territoire compte au moins un établissement.",
+                coverage_rule=_count_coverage_rule([label.lower()] if families else []),
                 levels=TERRITORY_LEVELS,
-                measure=SchoolCount(kinds=tuple(kinds), sector=sector),
+                measure=SchoolCount(families=families, sector=sector),
                 decimals=0,
             )
 

@@ -3,7 +3,8 @@
 1. Evaluate, in memory: a measure gives the parts of each school and commune (measures.py); school parts are
    summed into their commune or arrondissement, then level by level (commune → EPCI, département, France;
    département → académie, région; académie → région académique). Each territory's sum is then finalized into
-   its value, numerator, denominator and coverage.
+   its value, numerator, denominator and coverage; a value whose coverage is unknown or too small keeps only its
+   coverage (see coverage.py).
 2. Write what changed only: the values are compared with the stored ones, and new or changed values are written
    with INSERT … ON CONFLICT DO UPDATE batches, values that no longer exist deleted.
 
@@ -29,6 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from edhub.indicators.catalogue import CATALOGUE
+from edhub.indicators.coverage import published
 from edhub.indicators.inputs import Inputs, source_versions
 from edhub.indicators.measures import Value
 from edhub.indicators.models import SCHOOL_LEVEL, IndicatorState, IndicatorValue
@@ -286,12 +288,12 @@ def _sum_up(indicator, inputs, school_parts, place_parts, scope):
     territories = {}
     for territory, total in totals.items():
         if tree.level[territory] in levels and (value := measure.finalize(total)) is not None:
-            territories[territory] = value
+            territories[territory] = published(value)
     school_values = {}
     if SCHOOL_LEVEL in levels:
         for uai, part in schools.items():
             if (value := measure.finalize(part)) is not None:
-                school_values[uai] = value
+                school_values[uai] = published(value)
     return territories, school_values
 
 

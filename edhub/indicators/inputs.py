@@ -15,6 +15,7 @@ from functools import cached_property
 from django.db.models import Max
 
 from edhub.ami.followup import followed_connections, prevails
+from edhub.indicators.measures import FAMILY_OF_KIND
 from edhub.inventories.models import Declaration
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import School, SchoolFigure, State
@@ -27,6 +28,16 @@ REGISTRY_SOURCES = ("annuaire", "geoloc", "ips-ecoles", "ips-colleges", "ips-lyc
 DIRECTORY_SOURCES = ("annuaire", "geoloc")
 # Sources whose description of a school says whether it belongs to the éducation prioritaire (REP, REP+).
 PRIORITY_SOURCES = ("annuaire", "effectifs-ecoles")
+# Sources that list EVERY school of a family in each département where they list one of that family: {source:
+# families}. The directory and the geolocation file list every kind of school of the départements they cover, the
+# effectifs file every école. The IPS files do not: only the schools with an IPS (no maternelle, no école without
+# CM2 pupils, no private school outside a contract).
+COMPLETE_SOURCES = {
+    "annuaire": ("ecoles", "colleges", "lycees"),
+    "geoloc": ("ecoles", "colleges", "lycees"),
+    "effectifs-ecoles": ("ecoles",),
+}
+
 PLACE_LEVELS = (Level.COMMUNE, Level.ARRONDISSEMENT)
 
 
@@ -45,6 +56,7 @@ class SchoolRow:
     place: int | None  # commune or arrondissement id
     counted: bool  # in the figures: every school of the registry but the closed ones
     priority_known: bool  # described by a source that carries the éducation prioritaire
+    source: str  # the source of the last import that described it
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +159,10 @@ class Tree:
                 )
         self.fingerprint = digest.hexdigest()
         self.place_ids = [place.id for place in self.places]
+
+    def departement_of_place(self, place):
+        """The département of a commune or arrondissement (None for an unknown place)."""
+        return self.departement_of.get(self.commune_of.get(place, place))
 
     def above(self, place):
         """The territories above the commune of a place that it sums into (France apart)."""
@@ -255,7 +271,7 @@ class Inputs:
             if kind == "geography":
                 content = (self.tree.fingerprint, self.geography_period)
             elif kind == "registry":
-                content = (self.schools, self.registry_period)
+                content = (self.schools, self.registry_period, sorted(self.described))
             elif kind == "school":
                 content = self.school_figures(variable)
             elif kind == "territory":
@@ -285,9 +301,27 @@ class Inputs:
                 place=place,
                 counted=state != State.CLOSED,
                 priority_known=source in PRIORITY_SOURCES,
+                source=source,
             )
             for uai, kind, sector, priority, place, state, source in rows
         ]
+
+    @cached_property
+    def described(self):
+        """{(département id, family)}: where a source of COMPLETE_SOURCES lists the schools of a family, that is where
+        it lists at least one (a school it described last, or one it gave figures of)."""
+        figures = SchoolFigure.objects.filter(run__source__in=list(COMPLETE_SOURCES))
+        listed = set(figures.values_list("school_id", "run__source").distinct().order_by())
+        listed.update((school.uai, school.source) for school in self.schools if school.source in COMPLETE_SOURCES)
+        by_uai = {school.uai: school for school in self.schools}
+        described = set()
+        for uai, source in listed:
+            school = by_uai[uai]
+            family = FAMILY_OF_KIND.get(school.kind)
+            departement = self.tree.departement_of_place(school.place)
+            if family in COMPLETE_SOURCES[source] and departement is not None:
+                described.add((departement, family))
+        return described
 
     @cached_property
     def place_of(self):

@@ -26,6 +26,9 @@ FAMILY_KINDS = {
     "colleges": (Kind.COLLEGE,),
     "lycees": LYCEE_KINDS,
 }
+# The families of schools that the registry counts, and the family of each of their kinds.
+COUNTED_FAMILIES = ("ecoles", "colleges", "lycees")
+FAMILY_OF_KIND = {kind: family for family in COUNTED_FAMILIES for kind in FAMILY_KINDS[family]}
 
 
 class Aggregation(models.TextChoices):
@@ -115,27 +118,72 @@ class OfFamily:
         return [s for s in inputs.schools if s.kind in self.school_kinds]
 
 
+NO_CELLS = frozenset()
+
+
 @dataclass(frozen=True)
 class SchoolCount(Measure):
-    """Schools of the registry (closed ones excepted) of some kinds and sector. Every commune has a value,
-    0 when the registry lists no such school there."""
+    """Schools of the registry (closed ones excepted) of some families (all kinds when none is given) and sector,
+    counted where the registry is complete only.
 
-    kinds: tuple = ()
+    The registry lists every school of a family in a département when a source listing all of them is loaded there
+    (inputs.COMPLETE_SOURCES; Inputs.described): such a (département, family) is a covered cell. A territory counts
+    the schools of its covered cells; its coverage is the share of its cells (its départements, or its commune's,
+    times the families counted) that are covered. No covered cell: coverage 0, no value (« N.C. »), never 0.
+    Instead of (covered, universe) numbers, the vectors carry the sets of covered cells and of all cells, joined
+    upward: a département counts once however many communes it has."""
+
+    families: tuple = ()
     sector: str = ""
     aggregation = Aggregation.SUM
+
+    @property
+    def school_kinds(self):
+        return tuple(chain.from_iterable(FAMILY_KINDS[family] for family in self.families)) or None
 
     def periods(self, inputs):
         return _registry_periods(inputs)
 
     def parts(self, inputs, period):
-        kinds, sector = set(self.kinds), self.sector
-        matching, other = (0, 1, 1, 1.0), (0, 1, 1, 0.0)
-        schools = {
-            s.uai: matching if (not kinds or s.kind in kinds) and (not sector or s.sector == sector) else other
-            for s in inputs.schools
-            if s.counted
-        }
-        return schools, dict.fromkeys(inputs.tree.place_ids, (1, 0, 0, 0.0))
+        tree, described = inputs.tree, inputs.described
+        families = self.families or COUNTED_FAMILIES
+        cells = {}  # département -> (covered cells, all cells)
+        for departement in set(tree.departement_of.values()):
+            every = frozenset((departement, family) for family in families)
+            cells[departement] = (frozenset(every & described), every)
+        kinds, sector = set(self.school_kinds or ()), self.sector
+        schools = {}
+        for s in inputs.schools:
+            if not s.counted or (kinds and s.kind not in kinds) or (sector and s.sector != sector):
+                continue
+            departement = tree.departement_of_place(s.place)
+            family = FAMILY_OF_KIND.get(s.kind)
+            # A school of no family (another kind) counts where its département has a covered cell.
+            if (departement, family) in described or (family is None and cells.get(departement, (NO_CELLS,))[0]):
+                schools[s.uai] = (0, NO_CELLS, NO_CELLS, 1.0)
+        places = {}
+        for place in tree.places:
+            covered, every = cells.get(tree.departement_of_place(place.id), (NO_CELLS, NO_CELLS))
+            places[place.id] = (int(bool(covered)), covered, every, 0.0)
+        return schools, places
+
+    def combine(self, vectors):
+        if len(vectors) == 1:
+            return vectors[0]
+        return [
+            sum(vector[0] for vector in vectors),
+            NO_CELLS.union(*(vector[1] for vector in vectors)),
+            NO_CELLS.union(*(vector[2] for vector in vectors)),
+            sum(vector[3] for vector in vectors),
+        ]
+
+    def finalize(self, total):
+        n, covered, every, value = total
+        if not every:
+            return None
+        if not n:
+            return Value(None, None, None, 0.0)
+        return Value(value, value, None, len(covered) / len(every))
 
 
 @dataclass(frozen=True)

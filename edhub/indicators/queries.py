@@ -5,12 +5,13 @@ from collections import defaultdict
 from django.db.models import FilteredRelation, Q
 
 from edhub.indicators.catalogue import CATALOGUE
-from edhub.indicators.models import SCHOOL_LEVEL, IndicatorState, IndicatorValue
+from edhub.indicators.models import SCHOOL_LEVEL, IndicatorState, IndicatorValue, Note
 from edhub.opendata.provenance import source_info
 from edhub.schools.models import School, State
 from edhub.territories.models import Territory
 
 COVERAGE_DECIMALS = 3
+NOTE_LABELS = dict(Note.choices)
 
 
 def periods_of(indicator):
@@ -56,8 +57,10 @@ def indicators_for(territory, *, public=True):
     Returns, in catalogue order, a list of dicts:
     - indicator (catalogue.Indicator), sources (list of opendata.provenance.SourceInfo);
     - period: the latest with a value in the territory or one of its parents (None when nothing is known);
-    - value, coverage, note, numerator, denominator of the territory for that period (value None: "N.C.");
-    - comparisons: [{territory, value, coverage, note}] of its parents, nearest first, for the same period;
+    - value, coverage, note (and its note_label), numerator, denominator of the territory for that period (value
+      None: "N.C.");
+    - comparisons: [{territory, value, coverage, note, note_label}] of its parents, nearest first, for the same
+      period;
     - history: [{period, value, coverage}] of the territory, oldest first.
     One query, whatever the number of indicators, when the parent chain is loaded (as get_territory does).
     """
@@ -101,14 +104,16 @@ def indicators_for(territory, *, public=True):
 
 def _described(row):
     value, coverage, note = row[:3]
-    return {"value": value, "coverage": coverage, "note": note or ""}
+    label = NOTE_LABELS.get(note, note) if note else ""
+    return {"value": value, "coverage": coverage, "note": note or "", "note_label": label}
 
 
 def compared(territories, *, public=True):
     """Every indicator existing at the level of one of `territories`, with the value of each of them, in one query.
 
     Returns, in catalogue order, a list of dicts: indicator, sources, period (the latest with a value for one of
-    the territories, None when nothing is known) and values: for each territory in order, {value, coverage, note}
+    the territories, None when nothing is known) and values: for each territory in order, {value, coverage, note,
+    note_label}
     at that period (value None: "N.C."), or None where the indicator does not exist at its level.
     """
     rows = IndicatorValue.objects.filter(territory_id__in=[t.pk for t in territories]).values_list(

@@ -3,8 +3,6 @@
 Each function runs a fixed number of queries whatever the size of the territory.
 """
 
-from collections import Counter
-
 from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, Subquery, Sum
 
 from edhub.opendata.models import ImportRun
@@ -86,20 +84,9 @@ def counted_schools(territory=None):
     return schools if territory is None else schools.in_territory(territory)
 
 
-def school_counts_by_child(territory, level):
-    """{child territory id: number of schools} for the children of `level` of `territory`, in one query."""
-    schools = counted_schools(territory)
-    counts = Counter()
-    if level == Level.COMMUNE:
-        # Schools of Paris, Lyon and Marseille may be attached to an arrondissement: count them for the commune.
-        rows = schools.values_list("commune_id", "commune__parent_id", "commune__level").annotate(n=Count("uai"))
-        for commune_id, parent_id, commune_level, n in rows.order_by():
-            counts[parent_id if commune_level == Level.ARRONDISSEMENT else commune_id] += n
-        return counts
-    key = "commune_id" if level == Level.ARRONDISSEMENT else f"commune__{level}_id"
-    for child_id, n in schools.values_list(key).annotate(n=Count("uai")).order_by():
-        counts[child_id] += n
-    return counts
+def departements_count(territory):
+    """The number of current départements of a territory made of départements (France, région, académie…)."""
+    return Territory.objects.current().filter(territory.inside(), level=Level.DEPARTEMENT).count()
 
 
 def school_breakdown(territory):

@@ -84,8 +84,14 @@ def test_values_of_the_communes_of_a_departement(client, computed_world, django_
         "period": "2019-09-30",
         "level": "commune",
         "values": [
-            {"code": "9Z001", "name": "Étréchy-la-Forêt", "value": 90.0, "coverage": 1.0},
-            {"code": "9Z002", "name": "Bourg-Neuf", "value": 50.0, "coverage": 1.0},
+            {
+                "code": "9Z001",
+                "name": "Étréchy-la-Forêt",
+                "value": 90.0,
+                "coverage": 1.0,
+                "coverage_status": "complete",
+            },
+            {"code": "9Z002", "name": "Bourg-Neuf", "value": 50.0, "coverage": 1.0, "coverage_status": "complete"},
         ],
     }
 
@@ -99,15 +105,29 @@ def test_values_of_schools_and_not_communicated_ones(client, computed_world):
         "period": "2022",
         "level": "etablissement",
         "values": [
-            {"code": "9990001A", "name": "École élémentaire Jules Ferry", "value": 100.0, "coverage": 1.0},
-            {"code": "9990003C", "name": "École Sainte-Thérèse", "value": None, "coverage": None},
+            {
+                "code": "9990001A",
+                "name": "École élémentaire Jules Ferry",
+                "value": 100.0,
+                "coverage": 1.0,
+                "coverage_status": "complete",
+            },
+            {
+                "code": "9990003C",
+                "name": "École Sainte-Thérèse",
+                "value": None,
+                "coverage": None,
+                "coverage_status": None,
+            },
         ],
     }
 
 
 def test_counts_are_integers(client, computed_world):
     data = client.get("/api/v1/indicators/ecoles/values?level=departement&parent=academie:A99").json()
-    assert data["values"] == [{"code": "9Z", "name": "Val-d'Évian", "value": 2, "coverage": 1.0}]
+    assert data["values"] == [
+        {"code": "9Z", "name": "Val-d'Évian", "value": 2, "coverage": 1.0, "coverage_status": "complete"}
+    ]
 
 
 def test_values_of_an_older_period(client, computed_world):
@@ -126,12 +146,15 @@ def test_csv(client, computed_world):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == ('attachment; filename="debit_30_commune_departement-9Z_2019-09-30.csv"')
     assert response.content.decode("utf-8") == (
-        f"\ufeffcode;nom;{DEBIT_30} (%);couverture\r\n9Z001;Étréchy-la-Forêt;90,0;1,0\r\n9Z002;Bourg-Neuf;50,0;1,0\r\n"
+        f"\ufeffcode;nom;{DEBIT_30} (%);couverture;statut de la couverture\r\n"
+        "9Z001;Étréchy-la-Forêt;90,0;1,0;complète\r\n9Z002;Bourg-Neuf;50,0;1,0;complète\r\n"
     )
     schools = client.get(
         "/api/v1/indicators/ips_ecoles/values?level=etablissement&parent=commune:9Z001&format=csv"
     ).content.decode()
-    assert schools.splitlines()[-1] == "9990003C;École Sainte-Thérèse;;"
+    assert (
+        schools.splitlines()[-1] == "9990003C;École Sainte-Thérèse;;;N.C. : aucune donnée chargée pour ce territoire"
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from edhub.indicators.engine import compute
 from edhub.indicators.models import Note
-from edhub.schools.models import Kind, SchoolFigure, Variable
+from edhub.schools.models import Kind, School, SchoolFigure, Variable
 from edhub.territories.models import Level
 from tests.indicators.utils import value_of
 from tests.opendata.factories import ImportRunFactory
@@ -57,8 +57,13 @@ def test_ips_is_weighted_by_pupils_never_a_mean_of_means(ips_world):
     departement = value_of("ips_ecoles", w.departement, "2022")
     assert departement.value == pytest.approx(36_000 / 350)
     assert (departement.numerator, departement.denominator, departement.coverage) == (36_000, 350, 3 / 4)
-    for territory in (w.academie, w.region_academique, w.france):  # no other IPS of rentrée 2022 in France
+    for territory in (w.academie, w.region_academique):
         assert value_of("ips_ecoles", territory, "2022").value == pytest.approx(36_000 / 350)
+    # France: 3 IPS of rentrée 2022 among the tens of thousands of écoles of the real files, a coverage under
+    # 0.1 %: no value is published, its coverage is kept to say why.
+    france = value_of("ips_ecoles", w.france, "2022")
+    ecoles = School.objects.exclude(state="closed").filter(kind__in=(Kind.ECOLE_ELEMENTAIRE, Kind.ECOLE_PRIMAIRE))
+    assert france == (None, None, None, pytest.approx(3 / ecoles.count()), "")
     # A school's own value; the collège is not an école.
     ferry = value_of("ips_ecoles", w.ferry, "2022")
     assert (ferry.value, ferry.numerator, ferry.denominator, ferry.coverage) == (100, 20_000, 200, 1)
@@ -71,7 +76,8 @@ def test_ips_is_weighted_by_pupils_never_a_mean_of_means(ips_world):
     assert value_of("ips_ecoles_ecart_academie", w.ferry, "2022").value == pytest.approx(100 - 36_000 / 350)
     assert value_of("ips_ecoles_ecart_academie", w.departement, "2022").value == pytest.approx(0)
     assert value_of("ips_ecoles_ecart_academie", w.academie, "2022") is None  # not a level of this gap
-    assert value_of("ips_ecoles_ecart_france", w.moulin, "2022").value == pytest.approx(80 - 36_000 / 350)
+    # No gap to a France that has no value.
+    assert value_of("ips_ecoles_ecart_france", w.moulin, "2022") is None
 
 
 def test_ips_falls_back_to_the_plain_mean_when_pupils_are_unknown(ips_world):
@@ -115,10 +121,36 @@ def test_schools_are_counted_by_family_and_sector(world):
     counts = ["etablissements", "etablissements_publics", "ecoles", "ecoles_privees", "colleges", "lycees"]
     compute(counts)
 
+    # The directory lists écoles and collèges of 9Z: both are covered there; no source lists its lycées, so their
+    # count is not communicated (None, coverage 0), not 0; the total covers 2 (département, family) cells of 3.
     for territory in (world.etrechy, world.departement, world.academie):
-        assert [value_of(slug, territory, "2026").value for slug in counts] == [3, 2, 2, 1, 1, 0]
-    # Bourg-Neuf has no school: 0, with no school behind the figure.
-    assert value_of("ecoles", world.bourg, "2026")[:4] == (0, 0, None, None)
+        assert [value_of(slug, territory, "2026").value for slug in counts] == [3, 2, 2, 1, 1, None]
+        assert [value_of(slug, territory, "2026").coverage for slug in counts] == [2 / 3, 2 / 3, 1, 1, 1, 0]
+    # Bourg-Neuf has no school, in a département whose écoles are all listed: 0, fully covered.
+    assert value_of("ecoles", world.bourg, "2026")[:4] == (0, 0, None, 1)
+    assert value_of("lycees", world.bourg, "2026") == (None, None, None, 0, "")
+
+
+def test_a_source_listing_some_schools_only_does_not_cover_its_departements(world):
+    """Écoles known from the IPS file alone (it lists only the écoles with an IPS) are not a count of écoles; the
+    effectifs file lists every école of its département: it covers it."""
+    other = TerritoryFactory(
+        level=Level.DEPARTEMENT, code="9X", name="Val-d'Essai", parent=world.academie, academie=world.academie
+    )
+    commune = TerritoryFactory(code="9X001", name="Essai-sur-Mer", parent=other, departement=other)
+    ips_run = ImportRunFactory(source="ips-ecoles")
+    SchoolFactory(uai="9990010K", kind=Kind.ECOLE_PRIMAIRE, commune=commune, run=ips_run)
+    compute(["ecoles"])
+    assert value_of("ecoles", other, "2026") == (None, None, None, 0, "")
+    # 9Z's écoles are all listed, 9X's are not: the académie counts 9Z's only, covering 1 département of 2.
+    assert value_of("ecoles", world.academie, "2026")[::3] == (2, 1 / 2)
+
+    school = SchoolFactory(uai="9990011L", kind=Kind.ECOLE_MATERNELLE, commune=commune, run=ips_run)
+    effectifs = ImportRunFactory(source="effectifs-ecoles")
+    SchoolFigureFactory(school=school, variable=Variable.PUPILS, rentree=2022, value=80, run=effectifs)
+    compute(["ecoles"])
+    assert value_of("ecoles", other, "2026")[::3] == (2, 1)
+    assert value_of("ecoles", world.academie, "2026")[::3] == (4, 1)
 
 
 def test_share_of_priority_education_among_schools_whose_status_is_known(world):

@@ -37,9 +37,52 @@ def test_schools_of_paris_arrondissements_count_for_paris():
     paris = territory(Level.COMMUNE, "75056")
     in_arrondissements = School.objects.filter(commune__parent=paris).exclude(state="closed").count()
     assert in_arrondissements > 600
-    assert value_of("etablissements", paris, registry_period()).value == counted_schools(paris).count()
+    # Only the collèges of Paris are all listed (geolocation file): its écoles come from the IPS file alone.
+    colleges = counted_schools(paris).filter(kind=Kind.COLLEGE).count()
+    assert value_of("etablissements", paris, registry_period())[::3] == (colleges, 1 / 3) == (217, 1 / 3)
     first = territory(Level.ARRONDISSEMENT, "75101")
-    assert value_of("etablissements", first, registry_period()).value == counted_schools(first).count()
+    colleges = counted_schools(first).filter(kind=Kind.COLLEGE).count()
+    assert value_of("etablissements", first, registry_period())[::3] == (colleges, 1 / 3)
+
+
+# (level, code): (écoles, their coverage), (collèges, coverage), (écoles, collèges and lycées, coverage)
+SCHOOL_COUNTS = {
+    # The directory extract lists the écoles of Val-de-Marne, the effectifs file those of Ille-et-Vilaine, the
+    # geolocation file the collèges of the 101 départements; no source lists the lycées.
+    ("france", "FR"): ((1_332, 2 / 101), (7_542, 1), (8_874, 103 / 303)),
+    ("departement", "94"): ((652, 1), (142, 1), (794, 2 / 3)),
+    ("departement", "35"): ((680, 1), (117, 1), (797, 2 / 3)),
+    ("departement", "33"): ((None, 0), (162, 1), (162, 1 / 3)),  # Gironde: its écoles from the IPS file only
+    ("academie", "24"): ((652, 1 / 3), (476, 1), (1_128, 4 / 9)),  # Créteil: Seine-et-Marne, Seine-Saint-Denis, 94
+    ("academie", "14"): ((680, 1 / 4), (401, 1), (1_081, 5 / 12)),  # Rennes: 4 départements
+    ("region_academique", "11"): ((652, 1 / 8), (1_294, 1), (1_946, 9 / 24)),  # Île-de-France: 8 départements
+    ("epci", "200054781"): ((652, 1 / 6), (714, 1), (1_366, 7 / 18)),  # Grand Paris: communes of 6 départements
+    ("commune", "94028"): ((45, 1), (11, 1), (56, 2 / 3)),  # Créteil
+    ("commune", "35238"): ((95, 1), (20, 1), (115, 2 / 3)),  # Rennes
+}
+
+
+@pytest.mark.parametrize(("level", "code"), list(SCHOOL_COUNTS))
+def test_school_counts_say_their_coverage(level, code):
+    place = territory(level, code)
+    found = tuple(value_of(slug, place, registry_period())[::3] for slug in ("ecoles", "colleges", "etablissements"))
+    assert found == SCHOOL_COUNTS[level, code]
+
+
+def test_count_of_france_is_that_of_its_covered_departements():
+    """France's écoles are those of Val-de-Marne and Ille-et-Vilaine, not the 32,000 of the IPS file."""
+    ecoles = counted_schools().filter(kind__in=ECOLE_KINDS)
+    assert ecoles.filter(commune__departement__code__in=("94", "35")).count() == 1_332
+    assert ecoles.count() > 32_000
+
+
+def test_lycees_are_not_communicated_anywhere():
+    """No loaded source lists the lycées: no territory has a count of them, not even 0, and each says why."""
+    values = IndicatorValue.objects.filter(indicator="lycees", period=registry_period())
+    assert values.filter(value__isnull=False).count() == 0
+    assert set(values.values_list("coverage", flat=True).distinct()) == {0.0}
+    assert values.filter(level=Level.DEPARTEMENT).count() == 101
+    assert value_of("lycees", territory(Level.FRANCE, "FR"), registry_period()) == (None, None, None, 0.0, "")
 
 
 def test_france_share_of_premises_eligible_to_30_mbits():

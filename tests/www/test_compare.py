@@ -152,12 +152,20 @@ def test_csv_export(client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="comparaison_departement-94_departement-93.csv"'
     lines = response.content.decode("utf-8").split("\r\n")
-    assert (
-        lines[0] == "\ufeffIndicateur;Unité;Période;Val-de-Marne (Département 94);Seine-Saint-Denis (Département 93)"
+    val_de_marne, seine_saint_denis = "Val-de-Marne (Département 94)", "Seine-Saint-Denis (Département 93)"
+    assert lines[0] == (
+        f"\ufeffIndicateur;Unité;Période;{val_de_marne};{val_de_marne} : couverture (0 à 1);"
+        f"{val_de_marne} : statut de la couverture;{seine_saint_denis};{seine_saint_denis} : couverture (0 à 1);"
+        f"{seine_saint_denis} : statut de la couverture"
     )
-    assert "Écoles;écoles;2026;652;482" in lines
-    assert "IPS moyen des écoles;IPS;2021;105,7;89,7" in lines
-    assert "Part des écoles et collèges publics en REP;%;2026;30,2;" in lines
+    # Each value with its coverage: the écoles of Seine-Saint-Denis are listed by no loaded source (N.C.), all
+    # its collèges by the geolocation file, no lycée anywhere.
+    missing = "N.C. : aucune source chargée ne couvre ce territoire (couverture nulle)"
+    assert f"Écoles;écoles;2026;652;1,0;complète;;0,0;{missing}" in lines
+    assert "Collèges;collèges;2026;142;1,0;complète;173;1,0;complète" in lines
+    assert f"Lycées;lycées;2026;;0,0;{missing};;0,0;{missing}" in lines
+    assert "Écoles et établissements;établissements;2026;794;0,667;partielle;173;0,333;partielle" in lines
+    assert "Population municipale;habitants;2026;1426929;1,0;complète;1704316;1,0;complète" in lines
 
 
 def test_xlsx_export(client):
@@ -167,16 +175,25 @@ def test_xlsx_export(client):
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Comparaison", "Source"]
     rows = {row[0]: row for row in book["Comparaison"].iter_rows(values_only=True)}
-    assert rows["Indicateur"] == (
-        "Indicateur",
-        "Unité",
-        "Période",
+    assert rows["Indicateur"][3:6] == (
         "Val-de-Marne (Département 94)",
-        "Seine-Saint-Denis (Département 93)",
+        "Val-de-Marne (Département 94) : couverture (0 à 1)",
+        "Val-de-Marne (Département 94) : statut de la couverture",
     )
-    assert rows["Population municipale"] == ("Population municipale", "habitants", "2026", 1426929, 1704316)
-    assert rows["IPS moyen des écoles"] == ("IPS moyen des écoles", "IPS", "2021", 105.7, 89.7)
-    assert rows["Part des écoles et collèges publics en REP"][3:] == (30.2, None)
+    assert rows["Population municipale"] == (
+        *("Population municipale", "habitants", "2026"),
+        *(1426929, 1, "complète", 1704316, 1, "complète"),
+    )
+    assert rows["Écoles"][3:] == (
+        652,
+        1,
+        "complète",
+        None,
+        0,
+        "N.C. : aucune source chargée ne couvre ce territoire (couverture nulle)",
+    )
+    assert rows["IPS moyen des écoles"][3::3] == (105.7, 89.7)
+    assert rows["Part des écoles et collèges publics en REP"][3::3] == (30.2, None)
     sources = list(book["Source"].iter_rows(values_only=True))
     assert sources[0] == ("Indicateur", "Identifiant", "Définition", "Sources", "Licence", "Période")
     ecoles = next(row for row in sources if row[1] == "ecoles")

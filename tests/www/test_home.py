@@ -7,7 +7,7 @@ from tests.www.utils import text_of
 
 
 def test_what_is_loaded(client, world, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = client.get("/")
 
     text = text_of(response)
@@ -18,6 +18,15 @@ def test_what_is_loaded(client, world, django_assert_max_num_queries):
     communes = Territory.objects.current().filter(level="commune").count()
     assert f"Commune {communes:,}".replace(",", " ") in text
     assert "Données manquantes" not in text
+
+
+def test_where_every_school_of_a_kind_is_listed(client, db, computed):
+    """The directory lists the écoles of Val-de-Marne, the effectifs file those of Ille-et-Vilaine, the geolocation
+    file the collèges of every département: the écoles known elsewhere come from the IPS file only."""
+    text = text_of(client.get("/"))
+
+    assert "Type Connus Recensement complet École maternelle 429 2 départements sur 101" in text
+    assert "École primaire 19 513 2 départements sur 101 Collège 7 542 101 départements sur 101 Total 40 080" in text
 
 
 def test_nothing_loaded(client, db):

@@ -34,9 +34,13 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
     assert "Écoles et établissements Indicateur et source Val-de-Marne Créteil Île-de-France France Période" in text
     assert (
         "Écoles Source : Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs) "
-        "652 écoles couverture 100 % 1 771 écoles couverture 100 % 4 085 écoles couverture 100 % "
-        "32 538 écoles couverture 100 % 2026" in text
+        "652 écoles couverture 100 % 652 écoles couverture 33,3 % Couverture partielle 652 écoles couverture 12,5 % "
+        "Couverture partielle 1 332 écoles couverture 2 % Couverture partielle 2026" in text
     )
+    # No loaded source lists the lycées: N.C. at every level, with the reason, never « 0 lycées ».
+    nobody = "N.C. Aucune source chargée ne couvre ce territoire (couverture nulle)"
+    registry = "Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs)"
+    assert f"Lycées Source : {registry} {nobody} {nobody} {nobody} {nobody} 2026" in text
     assert (
         "Population municipale Source : Référentiel géographique : Code officiel géographique et populations "
         "légales (INSEE) 1 426 929 habitants couverture 100 % 4 599 353 habitants couverture 100 %" in text
@@ -45,16 +49,18 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
     # A note says how a value was obtained; coverage is a share of the schools behind it.
     assert (
         "IPS moyen des écoles Source : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de "
-        "classes des écoles 105,7 IPS couverture 98 % Moyenne simple : effectifs inconnus pour une partie des écoles"
-        in text
+        "classes des écoles 105,7 IPS couverture 98 % Couverture partielle Moyenne simple : effectifs inconnus pour "
+        "une partie des écoles" in text
     )
     # An indicator that does not exist at a parent's level, and one not computed in this session.
     assert "Écart de l'IPS moyen des écoles à celui de l'académie" in text
     assert (
-        "4,3 points d'IPS couverture 98 % Moyenne simple : effectifs inconnus pour une partie des écoles — — —" in text
+        "4,3 points d'IPS couverture 98 % Couverture partielle Moyenne simple : effectifs inconnus pour une partie "
+        "des écoles — — —" in text
     )
     assert "Lycées privés Source : Répertoire des écoles et établissements" in text
-    assert "(annuaire, géolocalisation, IPS et effectifs) N.C. N.C. N.C. N.C. N.C. Élèves et classes" in text
+    unknown = "N.C. Aucune donnée chargée pour ce territoire"
+    assert f"(annuaire, géolocalisation, IPS et effectifs) {unknown} {unknown} {unknown} {unknown} N.C. Élèves" in text
     # The comparison of the département with its académie.
     assert 'href="/comparer/?t=departement%3A94&amp;t=academie%3A24"' in response.content.decode()
 
@@ -79,9 +85,10 @@ def test_children_ranked_by_an_indicator(client):
     assert (
         "Communes de Val-de-Marne par « IPS moyen des écoles » (2021), de la plus forte valeur à la plus faible "
         "Rang Nom Code IPS moyen des écoles (IPS) Couverture Population Écoles et établissements "
-        "1 Nogent-sur-Marne 94052 131,6 100 % 32 455 18 2 Saint-Maur-des-Fossés 94068 131,2 100 % 76 572 36" in text
+        "1 Nogent-sur-Marne 94052 131,6 100 % 32 455 18 (couverture 66,7 %) 2 Saint-Maur-des-Fossés 94068 131,2 "
+        "100 % 76 572 36 (couverture 66,7 %)" in text
     )
-    assert "5 Le Perreux-sur-Marne 94058 130,0 85,7 % 35 260 14" in text
+    assert "5 Le Perreux-sur-Marne 94058 130,0 85,7 % 35 260 14 (couverture 66,7 %)" in text
     html = response.content.decode()
     assert re.search(r'<option value="ips_ecoles"\s+selected>IPS moyen des écoles</option>', html)
     # Exports of the same values, for the communes of the département.

@@ -1,13 +1,15 @@
 import pytest
 
+from edhub.indicators.engine import compute
 from tests.territories.factories import TerritoryAliasFactory, TerritoryFactory
 from tests.www.utils import text_of, title_of
 
 
 def test_departement_page(client, world, django_assert_max_num_queries):
-    # The observatory adds one query for its indicators, one per children table (the values of its chart) and one
-    # for the indicators of the schools listed.
-    with django_assert_max_num_queries(18):
+    compute(["etablissements", "ecoles", "colleges", "lycees"])
+    # The observatory adds one query for its indicators, one per children table (the values of its chart and its
+    # counts of schools) and one for the indicators of the schools listed.
+    with django_assert_max_num_queries(19):
         response = client.get("/territoires/departement/9Z/")
 
     assert response.status_code == 200
@@ -20,9 +22,16 @@ def test_departement_page(client, world, django_assert_max_num_queries):
     assert "Superficie 1 000,0 km²" in text
     assert "Densité de population 150 hab./km²" in text
     assert "Communes rurales (grille communale INSEE) 1 sur 2 21,5 % de la population, 1 niveau estimé" in text
+    # Counts of schools, where a loaded source lists them all: the directory lists écoles and collèges of 9Z, no
+    # source its lycées.
     assert (
-        "Écoles et établissements (hors fermés) 3 2 publics, 1 privé Annuaire de l'éducation, millésime 2026-01-15"
-        in text
+        "Écoles et établissements (hors fermés) (2026) 3 établissements Couverture partielle Couverture 66,7 % "
+        "Annuaire de l'éducation, millésime 2026-01-15" in text
+    )
+    assert "Écoles (hors fermés) (2026) 2 écoles Couverture 100 % Annuaire de l'éducation" in text
+    assert (
+        "Lycées (hors fermés) N.C. Aucune source chargée ne recense tous les lycées de ce territoire "
+        "(couverture nulle) Annuaire de l'éducation" in text
     )
     assert "Élèves (rentrée 2022) 950 3 établissements renseignés sur 3" in text
     assert (
@@ -35,7 +44,9 @@ def test_departement_page(client, world, django_assert_max_num_queries):
     assert "École élémentaire 1 0 1 École primaire 0 1 1 Collège 1 0 1 Total 2 1 3" in text
     # Children, most populated first, with their schools.
     assert "Communes (2)" in text
-    assert "1 Bourg-Neuf 9Z002 45 000 0 2 Étréchy-la-Forêt 9Z001 12 345 3" in text
+    assert (
+        "1 Bourg-Neuf 9Z002 45 000 0 (couverture 66,7 %) 2 Étréchy-la-Forêt 9Z001 12 345 3 (couverture 66,7 %)" in text
+    )
     # Schools of the territory, with the CSV export of the same selection.
     assert "3 écoles et établissements de Val-d'Évian" in text
     assert "Collège Albert Schweitzer 9990002B Collège Public Étréchy-la-Forêt Ouvert" in text
@@ -131,9 +142,17 @@ def test_territories_entry_is_france(client, db):
 
 
 def test_france_page(client, world, django_assert_max_num_queries):
-    with django_assert_max_num_queries(17):
+    compute(["etablissements", "ecoles", "colleges", "lycees"])
+    # As the département's, and the number of départements of France, said beside its counts of schools.
+    with django_assert_max_num_queries(18):
         response = client.get("/territoires/france/FR/")
 
     text = text_of(response)
     assert "Régions académiques (19)" in text
-    assert "Région académique d'Essai R99 300 000 3" in text
+    assert "Région académique d'Essai R99 300 000 3 (couverture 66,7 %)" in text
+    # France's écoles: those of Val-de-Marne (directory), Ille-et-Vilaine (effectifs) and the made-up 9Z.
+    assert (
+        "Écoles (hors fermés) (2026) 1 334 écoles Couverture partielle Couverture 2,9 % : recensement complet des "
+        "écoles dans 3 départements sur 102" in text
+    )
+    assert "Collèges (hors fermés) (2026) 7 543 collèges Couverture 100 % : recensement complet" in text

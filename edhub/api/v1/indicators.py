@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from edhub.api.v1.geometries import GEOJSON, feature_collection, geojson_response, simplified
 from edhub.api.v1.schemas import ERRORS, Out
 from edhub.api.v1.territories import resolve_reference
+from edhub.indicators import coverage as coverage_rules
 from edhub.indicators.catalogue import CATALOGUE, public_indicators
 from edhub.indicators.models import SCHOOL_LEVEL
 from edhub.indicators.queries import computed_at, periods_of, values_at
@@ -53,6 +54,7 @@ class ValueItem(Out):
     name: str
     value: float | None
     coverage: float | None
+    coverage_status: Literal["complete", "partial"] | None
 
 
 class IndicatorValues(Out):
@@ -139,13 +141,17 @@ def indicator_detail(request, slug: str):
 )
 def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     """Valeur de l'indicateur pour chaque territoire d'un niveau (ou chaque école et établissement), triés par
-    code, sans contour : de quoi colorer une carte dont les contours sont déjà chargés. `value` et `coverage`
-    (part des écoles, des locaux ou de la population couverts, de 0 à 1) valent null quand rien n'est connu
-    (« N.C. »). Valeurs arrondies au nombre de décimales de l'indicateur. En CSV : séparateur `;`, UTF-8 avec BOM,
-    décimales à virgule. En XLSX : une feuille des valeurs (nombres en nombres, cellule vide pour « N.C. ») et une
-    feuille « Source » (définition, sources, période, licence, date d'extraction). En GeoJSON : une
-    FeatureCollection des territoires avec leur contour simplifié (géométrie nulle quand le contour manque), ou des
-    écoles et établissements en points (géométrie nulle sans coordonnées), propriétés code, name, value, coverage."""
+    code, sans contour : de quoi colorer une carte dont les contours sont déjà chargés. `coverage` : part des
+    écoles, des départements, des locaux ou de la population couverts, de 0 à 1 (null quand rien n'est connu) ;
+    `value` vaut null (« N.C. ») quand rien n'est connu ou que la couverture est nulle ou inférieure à 0,1 %.
+    `coverage_status` : « complete » (couverture de 100 %), « partial » (valeur partielle, couverture inférieure à
+    100 %) ou null (pas de valeur). En CSV et XLSX, une colonne « statut de la couverture » dit « complète »,
+    « partielle » ou pourquoi la valeur est « N.C. ». Valeurs arrondies au nombre de décimales de l'indicateur.
+    En CSV : séparateur `;`, UTF-8 avec BOM, décimales à virgule. En XLSX : une feuille des valeurs (nombres en
+    nombres, cellule vide pour « N.C. ») et une feuille « Source » (définition, sources, période, licence, date
+    d'extraction). En GeoJSON : une FeatureCollection des territoires avec leur contour simplifié (géométrie nulle
+    quand le contour manque), ou des écoles et établissements en points (géométrie nulle sans coordonnées),
+    propriétés code, name, value, coverage, coverage_status."""
     indicator = get_indicator(slug)
     if filters.level not in indicator.levels:
         levels = ", ".join(indicator.levels)
@@ -159,10 +165,10 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     rows = values_at(indicator, filters.level, period, parent)
     name = f"{indicator.slug}_{filters.level}{f'_{parent.level}-{parent.code}' if parent else ''}_{period or 'nc'}"
     if filters.format == "csv":
-        header = ["code", "nom", f"{indicator.label} ({indicator.unit})", "couverture"]
-        return csv_response(f"{name}.csv", header, rows)
+        header = ["code", "nom", f"{indicator.label} ({indicator.unit})", "couverture", "statut de la couverture"]
+        return csv_response(f"{name}.csv", header, with_status(rows))
     if filters.format == "xlsx":
-        return xlsx_values(f"{name}.xlsx", indicator, rows, period, parent)
+        return xlsx_values(f"{name}.xlsx", indicator, with_status(rows), period, parent)
     if filters.format == "geojson":
         return geojson_values(request, indicator, rows, filters.level, period, parent)
     # Built here rather than validated item by item: a commune map of France has 35,000 values.
@@ -172,7 +178,13 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
             "period": period,
             "level": filters.level,
             "values": [
-                {"code": code, "name": name, "value": value, "coverage": coverage}
+                {
+                    "code": code,
+                    "name": name,
+                    "value": value,
+                    "coverage": coverage,
+                    "coverage_status": coverage_rules.status(value, coverage),
+                }
                 for code, name, value, coverage in rows
             ],
         },
@@ -180,10 +192,15 @@ def indicator_values(request, slug: str, filters: Query[ValuesFilters]):
     )
 
 
+def with_status(rows):
+    """The rows of an export, each followed by the status of its coverage (complète, partielle, or why N.C.)."""
+    return [(*row, coverage_rules.status_label(row[2], row[3])) for row in rows]
+
+
 def xlsx_values(filename, indicator, rows, period, parent):
     """The values, then a sheet "Source": what the indicator is, where it comes from, when it was extracted."""
     sources = [source_info(slug) for slug in indicator.sources]
-    header = ["Code", "Nom", f"{indicator.label} ({indicator.unit})", "Couverture (0 à 1)"]
+    header = ["Code", "Nom", f"{indicator.label} ({indicator.unit})", "Couverture (0 à 1)", "Statut de la couverture"]
     about = [
         ("Indicateur", indicator.label),
         ("Identifiant", indicator.slug),
@@ -210,7 +227,8 @@ def geojson_values(request, indicator, rows, level, period, parent):
     key = f"values:{indicator.slug}:{period}:{level}:{scope}"
 
     def properties(code, name, value, coverage):
-        return {"code": code, "name": name, "value": value, "coverage": coverage}
+        status = coverage_rules.status(value, coverage)
+        return {"code": code, "name": name, "value": value, "coverage": coverage, "coverage_status": status}
 
     def build():
         if level == SCHOOL_LEVEL:

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from edhub.indicators.queries import compared
+from edhub.indicators.coverage import status_label
+from edhub.indicators.queries import COVERAGE_DECIMALS, compared
 from edhub.territories.models import Level
 from edhub.territories.queries import get_territory
 from edhub.utils.exports import csv_response, xlsx_response
@@ -89,14 +90,26 @@ def _footnotes(rows):
 
 
 def _header(territories):
-    return ["Indicateur", "Unité", "Période", *(f"{t.name} ({t.get_level_display()} {t.code})" for t in territories)]
+    """Per territory: its value, the coverage of the value (0 to 1) and the status of that coverage."""
+    columns = []
+    for t in territories:
+        name = f"{t.name} ({t.get_level_display()} {t.code})"
+        columns += [name, f"{name} : couverture (0 à 1)", f"{name} : statut de la couverture"]
+    return ["Indicateur", "Unité", "Période", *columns]
 
 
 def _export_rows(rows):
     for row in rows:
         indicator = row["indicator"]
-        values = [None if cell is None else indicator.round(cell["value"]) for cell in row["values"]]
-        yield [indicator.label, indicator.unit, row["period"] or "", *values]
+        cells = []
+        for cell in row["values"]:
+            if cell is None:  # the indicator does not exist at this territory's level
+                cells += [None, None, "indicateur inexistant à ce niveau"]
+                continue
+            value, coverage = indicator.round(cell["value"]), cell["coverage"]
+            cells += [value, None if coverage is None else round(coverage, COVERAGE_DECIMALS)]
+            cells.append(status_label(value, coverage))
+        yield [indicator.label, indicator.unit, row["period"] or "", *cells]
 
 
 def _sources_rows(rows):

@@ -4,6 +4,8 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 
+from edhub.indicators import coverage as coverage_rules
+
 register = template.Library()
 
 NOT_COMMUNICATED = "N.C."
@@ -66,6 +68,18 @@ def coverage_percent(coverage):
     if coverage is None:
         return NOT_COMMUNICATED
     return f"{floatformat(round(100 * coverage, 1), '-1g')}\u00a0%"
+
+
+@register.filter
+def partial_coverage(value, coverage):
+    """{{ value|partial_coverage:coverage }}: whether a published value rests on part of what it describes."""
+    return coverage_rules.is_partial(value, coverage)
+
+
+@register.filter
+def missing_reason(coverage):
+    """{{ coverage|missing_reason }}: why a value is « N.C. » (see edhub.indicators.coverage)."""
+    return coverage_rules.missing_reason(coverage)
 
 
 @register.inclusion_tag("includes/pagination.html", takes_context=True)

@@ -2,11 +2,21 @@
 
 from django.core.cache import cache
 
+from edhub.indicators.catalogue import CATALOGUE
+from edhub.indicators.coverage import is_partial, missing_reason
 from edhub.opendata.models import ImportRun
 from edhub.opendata.provenance import describe_run, geography_run
 from edhub.territories import queries
 from edhub.territories.models import Level
-from edhub.www.templatetags.edhub import NOT_COMMUNICATED, fr_count, fr_decimal, fr_int, fr_percent
+from edhub.www.templatetags.edhub import (
+    NOT_COMMUNICATED,
+    coverage_percent,
+    fr_count,
+    fr_decimal,
+    fr_int,
+    fr_percent,
+    indicator_value,
+)
 
 CACHE_SECONDS = 24 * 3600
 # Territory figures from open data (Arcep), in display order: label, and the variable a share is computed against.
@@ -28,27 +38,39 @@ FLAG_VARIABLES = {
     "engagement_l33_13": "Engagement de déploiement L. 33-13",
 }
 VARIABLE_ORDER = {variable: rank for rank, variable in enumerate([*TERRITORY_VARIABLES, *FLAG_VARIABLES])}
+# The counts of schools among the key figures: the observatory's indicators, with their coverage.
+SCHOOL_COUNTS = {
+    "etablissements": "écoles, collèges et lycées",
+    "ecoles": "écoles",
+    "colleges": "collèges",
+    "lycees": "lycées",
+}
+# The levels made of départements: their counts say how many of them are covered.
+ABOVE_DEPARTEMENTS = (Level.FRANCE, Level.REGION_ACADEMIQUE, Level.ACADEMIE, Level.REGION)
 
 
-def figure(label, value, runs=(), coverage=""):
+def figure(label, value, runs=(), coverage="", partial=False):
+    """A row of the key figures; `partial`: the value rests on part of what it describes (marked so)."""
     return {
         "label": label,
         "value": value,
         "coverage": coverage,
+        "partial": partial,
         "sources": [describe_run(run) for run in runs if run is not None],
     }
 
 
-def key_figures(territory, runs, breakdown):
-    """The rows of the key figures table of `territory`. `runs` are the latest runs per source.
+def key_figures(territory, runs, breakdown, indicators):
+    """The rows of the key figures table of `territory`. `runs` are the latest runs per source, `indicators` the
+    observatory's rows of the territory by slug (observatory.sheet), whose counts of schools are shown.
 
     Cached until the next import: national figures aggregate hundreds of thousands of rows.
     """
     key = f"edhub:key-figures:{territory.pk}:{ImportRun.objects.data_version()}"
-    return cache.get_or_set(key, lambda: _key_figures(territory, runs, breakdown), CACHE_SECONDS)
+    return cache.get_or_set(key, lambda: _key_figures(territory, runs, breakdown, indicators), CACHE_SECONDS)
 
 
-def _key_figures(territory, runs, breakdown):
+def _key_figures(territory, runs, breakdown, indicators):
     pupils = queries.pupils_summary(territory)
     ips = queries.ips_summary(territory)
     communes = queries.communes_summary(territory)
@@ -84,15 +106,7 @@ def _key_figures(territory, runs, breakdown):
                 coverage=_rurality_coverage(communes),
             )
         )
-    rows.append(
-        figure(
-            "Écoles et établissements (hors fermés)",
-            fr_int(breakdown["total"]),
-            [by_id.get(run_id) for run_id in sorted(school_runs)],
-            coverage=f"{fr_count(breakdown['public'], 'public', 'publics')}, "
-            f"{fr_count(breakdown['prive'], 'privé', 'privés')}",
-        )
-    )
+    rows.extend(_school_counts(territory, indicators, [by_id.get(run_id) for run_id in sorted(school_runs)]))
     if pupils:
         rows.append(
             figure(
@@ -100,13 +114,45 @@ def _key_figures(territory, runs, breakdown):
                 fr_int(pupils["total"]),
                 [by_id.get(pupils["run_id"])],
                 coverage=f"{fr_count(pupils['schools'], 'établissement renseigné', 'établissements renseignés')} "
-                f"sur {fr_int(breakdown['total'])}",
+                f"sur {fr_int(breakdown['total'])} connus",
+                partial=pupils["schools"] < breakdown["total"],
             )
         )
     else:
         rows.append(figure("Élèves", NOT_COMMUNICATED, coverage="aucun effectif chargé pour ce territoire"))
     rows.append(_ips_figure(ips, by_id))
     rows.extend(_territory_figures(territory, arcep, by_id, communes))
+    return rows
+
+
+def _school_counts(territory, indicators, runs):
+    """The counts of schools (hors fermés) of the observatory, each with its coverage: N.C. with the reason where
+    no loaded source lists every school of that kind, partial where only part of the territory is covered."""
+    departements = None
+    if territory.level in ABOVE_DEPARTEMENTS:
+        departements = queries.departements_count(territory)
+    rows = []
+    for slug, counted in SCHOOL_COUNTS.items():
+        indicator = CATALOGUE[slug]
+        label = f"{indicator.label} (hors fermés)"
+        row = indicators.get(slug)
+        if row is None or row["period"] is None:
+            rows.append(figure(label, NOT_COMMUNICATED, runs, "indicateur pas encore calculé (edhub compute)"))
+            continue
+        period, value, coverage = row["period"], row["value"], row["coverage"]
+        if value is None:
+            reason = f"aucune source chargée ne recense tous les {counted} de ce territoire (couverture nulle)"
+            rows.append(figure(label, NOT_COMMUNICATED, runs, reason if coverage == 0 else missing_reason(coverage)))
+            continue
+        partial = is_partial(value, coverage)
+        text = f"couverture {coverage_percent(coverage)}"
+        if departements and slug != "etablissements":
+            covered = round(coverage * departements)
+            text += (
+                f" : recensement complet des {counted} dans {fr_count(covered, 'département', 'départements')} "
+                f"sur {fr_int(departements)}"
+            )
+        rows.append(figure(f"{label} ({period})", indicator_value(value, indicator), runs, text, partial))
     return rows
 
 
@@ -159,9 +205,10 @@ def _territory_figures(territory, arcep, by_id, communes):
             whole = totals.get((share_of, period))
             if share_of and whole:
                 value = f"{value} ({fr_percent(total, whole)})"
-        coverage = ""
+        coverage, partial = "", False
         if aggregated and communes:
             renseignees = fr_count(row["territories"], "commune renseignée", "communes renseignées")
             coverage = f"{renseignees} sur {fr_int(communes['communes'])}"
-        rows.append(figure(f"{label} ({period})", value, [by_id.get(row["run_id"])], coverage))
+            partial = row["territories"] < communes["communes"]
+        rows.append(figure(f"{label} ({period})", value, [by_id.get(row["run_id"])], coverage, partial))
     return rows

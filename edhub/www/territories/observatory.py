@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from edhub.indicators.catalogue import CATALOGUE
 from edhub.indicators.inputs import REGISTRY_SOURCES
-from edhub.indicators.models import IndicatorValue, Note
+from edhub.indicators.models import IndicatorValue
 from edhub.indicators.queries import indicators_for
 
 # The indicator charted while the children tables keep their default ranking (by population).
@@ -20,20 +20,6 @@ SCHOOL_COLUMNS = {
 }
 REGISTRY_TITLE = "Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs)"
 EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "XLSX"), ("geojson", "GeoJSON"))
-
-
-NOTE_LABELS = dict(Note.choices)
-
-
-def note_label(note):
-    return NOTE_LABELS.get(note, note) if note else ""
-
-
-def _described(entry):
-    """A value of the sheet (own or of a parent), with the label of its note."""
-    if entry is None:
-        return None
-    return {**entry, "note_label": note_label(entry["note"])}
 
 
 def source_titles(sources):
@@ -61,8 +47,8 @@ def sheet(territory):
         indicator = row["indicator"]
         by_parent = {comparison["territory"].pk: comparison for comparison in row["comparisons"]}
         row = {
-            **_described(row),
-            "cells": [_described(by_parent.get(parent.pk)) for parent in parents],
+            **row,
+            "cells": [by_parent.get(parent.pk) for parent in parents],
             "source_titles": source_titles(row["sources"]),
         }
         themes[indicator.theme].append(row)

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from edhub.indicators.catalogue import CATALOGUE
 from edhub.opendata.provenance import latest_runs
 from edhub.schools.models import School, State
 from edhub.territories import queries
@@ -24,6 +25,8 @@ from edhub.www.territories.observatory import (
     sheet,
 )
 
+# The count of schools beside each child territory: the observatory's, with its coverage.
+SCHOOL_COUNT = "etablissements"
 CHILDREN_PER_PAGE = 50
 SCHOOLS_PER_PAGE = 50
 CHILD_TITLES = {
@@ -68,6 +71,7 @@ def _ranking(request, observatory):
 def _children_tables(request, territory, observatory, ranking):
     """The children tables, ranked by population or by the chosen indicator, each with its distribution chart."""
     charted = ranking or observatory["by_slug"].get(DEFAULT_RANKING)
+    schools_period = observatory["by_slug"][SCHOOL_COUNT]["period"]
     tables = []
     for level in queries.CHILD_LEVELS[territory.level]:
         children = list(queries.children_of(territory, level))
@@ -84,12 +88,12 @@ def _children_tables(request, territory, observatory, ranking):
             children = ranked(children, values)
         param = f"page_{level}"
         page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get(param))
-        counts = queries.school_counts_by_child(territory, level)
+        counts = child_values(page.object_list, CATALOGUE[SCHOOL_COUNT], schools_period)
         rows = [
             {
                 "rank": page.start_index() + index,
                 "territory": child,
-                "schools": counts.get(child.id, 0),
+                "schools": counts.get(child.pk, (None, None)),
                 "value": values.get(child.pk, (None, None))[0],
                 "coverage": values.get(child.pk, (None, None))[1],
             }
@@ -140,7 +144,7 @@ def detail(request, level, code):
             "active_nav": "territories",
             "territory": territory,
             "breadcrumb_data": breadcrumb(territory),
-            "figures": key_figures(territory, latest_runs(), breakdown),
+            "figures": key_figures(territory, latest_runs(), breakdown, observatory["by_slug"]),
             "breakdown": breakdown,
             "observatory": observatory,
             "ranking": ranking,

@@ -1,5 +1,6 @@
 // Where the values of the choropleth come from. An indicator is {slug, label, unit, decimals, values(context)}:
-// `values` resolves to a Map code -> number|null for the territories of the current view. The catalogue of the API
+// `values` resolves to a Map code -> number|null for the territories of the current view (for the API's indicators,
+// its `partial` property maps the codes of partial values to their coverage). The catalogue of the API
 // (/api/v1/indicators) comes first when it answers; attributes of the contours themselves are always there.
 
 const BUILTIN = [
@@ -47,7 +48,11 @@ function remoteIndicator(api, item) {
       const response = await fetch(`${api}indicators/${encodeURIComponent(item.slug)}/values?${query}`, { signal });
       if (!response.ok) throw new Error(`valeurs de ${item.slug} : ${response.status}`);
       const data = await response.json();
-      return new Map((data.values || []).map((row) => [row.code, row.value]));
+      const rows = data.values || [];
+      const values = new Map(rows.map((row) => [row.code, row.value]));
+      // The codes whose value is partial (coverage under 100 %), with their coverage: said in the legend and tooltip.
+      values.partial = new Map(rows.filter((row) => row.coverage_status === "partial").map((row) => [row.code, row.coverage]));
+      return values;
     },
   };
 }

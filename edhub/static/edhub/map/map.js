@@ -515,13 +515,19 @@ function renderLegend(values, thresholds, colors) {
   ]);
   if (missing) items.push([NOT_COMMUNICATED, `N.C. (${number(0).format(missing)})`]);
   const title = document.createElement("p");
+  const partial = current.values.partial?.size || 0;
+  const coverage = document.createElement("p");
+  coverage.className = "fr-text--xs fr-mb-1w";
+  coverage.textContent = partial
+    ? `Couverture partielle pour ${number(0).format(partial)} territoire${partial > 1 ? "s" : ""} sur ${number(0).format(values.length)} : valeur construite sur une partie des données seulement (voir la fiche du territoire). N.C. : aucune donnée, ou couverture nulle.`
+    : "";
   title.className = "fr-text--sm fr-mb-1w";
   const method = ui.method.options[ui.method.selectedIndex].text.toLowerCase();
   title.textContent = `${current.indicator.label} (${current.indicator.unit}), ${method}`;
   const source = document.createElement("p");
   source.className = "fr-text--xs fr-mb-0";
   source.textContent = current.indicator.source ? `Source : ${current.indicator.source}` : "";
-  ui.legend.replaceChildren(title, legendList(items), source);
+  ui.legend.replaceChildren(title, legendList(items), coverage, source);
 }
 
 function renderSchoolsLegend(features) {
@@ -771,8 +777,9 @@ function bindMap() {
       map.setFeatureState(areaState(code), { hover: true });
     }
     const value = current.values.get(code);
-    const text =
-      value == null ? "N.C." : `${number(current.indicator.decimals).format(value)} ${current.indicator.unit}`;
+    let text = value == null ? "N.C." : `${number(current.indicator.decimals).format(value)} ${current.indicator.unit}`;
+    const partial = current.values.partial?.get(code);
+    if (value != null && partial != null) text += ` (couverture partielle : ${number(1).format(100 * partial)} %)`;
     map.getCanvas().style.cursor = "pointer";
     showTooltip(event.point, `${properties.name} : ${text}`);
   });
