@@ -142,8 +142,11 @@ def _refusal(upload, checker):
     if not upload.rows_read:
         return "Le fichier ne contient aucune ligne de données."
     if not upload.rows_valid and not upload.rows_rejected:
+        lines = "sa seule ligne est non renseignée"
+        if upload.rows_read > 1:
+            lines = f"ses {upload.rows_read} lignes sont non renseignées"
         return (
-            f"Le fichier ne déclare rien : ses {upload.rows_read} lignes sont non renseignées (seules les colonnes "
+            f"Le fichier ne déclare rien : {lines} (seules les colonnes "
             "« UAI », « Nom », « Commune » et « Rentrée » sont remplies). Remplissez au moins une école."
         )
     filled = upload.rows_valid + upload.rows_rejected

@@ -284,6 +284,12 @@ def test_a_file_that_is_not_what_its_extension_says_is_refused_with_what_it_is(c
             "Le fichier « autre.csv » n'a pas l'en-tête attendu",
         ),
         (inventory_csv([]), "entete.csv", "Le fichier ne contient aucune ligne de données."),
+        (
+            inventory_csv([{"UAI": CRETEIL_ECOLE, "Rentrée": "2025"}]),
+            "une-ligne.csv",
+            "Le fichier ne déclare rien : sa seule ligne est non renseignée (seules les colonnes « UAI », « Nom », "
+            "« Commune » et « Rentrée » sont remplies). Remplissez au moins une école.",
+        ),
     ],
 )
 def test_a_file_that_is_not_an_inventory_is_refused_whole(commune_agent, content, name, message):
