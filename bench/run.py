@@ -17,10 +17,12 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -149,18 +151,74 @@ def bench_setup(bench):
 # -- 2. imports --------------------------------------------------------------------------------------------------
 
 
+IMPORTED_FILES = (  # in the order they are best imported (the directory first), with what each holds
+    (ANNUAIRE, "614 établissements du 94"),
+    (GEOLOC, "7.7k collèges"),
+    (IPS, "32k écoles"),
+    (EFFECTIFS, "2.7k écoles × rentrées"),
+    (ARCEP, "35k communes"),
+    (ARCEP_DEBIT, "35k communes"),
+)
+# How pandas reads each file as it is (its separator, the title lines above the header): the plain load.
+PLAIN_READ = {ARCEP: {"sep": ",", "skiprows": 4}, ARCEP_DEBIT: {"sep": ";", "skiprows": 1}}
+PLAIN_LOAD_SCRIPT = """
+import sys, time
+start = time.perf_counter()
+path, database, sep, skiprows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+import sqlite3
+import pandas
+imported = time.perf_counter()
+frame = pandas.read_csv(path, sep=sep, skiprows=skiprows, dtype=str, encoding="utf-8-sig")
+with sqlite3.connect(database) as connection:
+    frame.to_sql("bench_plain_load", connection, if_exists="replace", index=False)
+loaded = time.perf_counter()
+with sqlite3.connect(database) as connection:
+    connection.execute("DROP TABLE bench_plain_load")
+print(len(frame), loaded - imported, imported - start)
+"""
+STARTUP_TARGET, IMPORT_RATIO_TARGET, STARTUP_RUNS = 0.5, 5.0, 5
+
+
 def bench_imports(bench):
+    """Each real file imported by `edhub import`, beside the plain load of the same file into the same database in
+    the same run (pandas read_csv, every column as text, then to_sql): edhub's time without its start-up (that of
+    the same command when the file is skipped by checksum: Django, the command's imports, nothing read) over the
+    plain load's (without the interpreter's and pandas' start), target ≤ 5×. Start-up is printed apart."""
     bench.ensure_setup()
-    for source, label in ((IPS, "32k écoles"), (ARCEP, "35k communes")):
+    startups = sorted(bench.edhub("--version")[0] for _ in range(STARTUP_RUNS))
+    note = f"fresh process, median of {STARTUP_RUNS} (from {startups[0]:.2f} to {startups[-1]:.2f} s)"
+    bench.check("edhub start-up (`edhub --version`)", startups[STARTUP_RUNS // 2], STARTUP_TARGET, note=note)
+    for source, label in IMPORTED_FILES:
         slug, filename = source
-        args = ("import", slug, str(OPENDATA / filename))
+        path = OPENDATA / filename
+        rows, plain, pandas_start = _plain_load(bench, path, **PLAIN_READ.get(source, {}))
+        args = ("import", slug, str(path))
         seconds, rss, _ = bench.edhub(*args)
         bench.check(f"import {slug} ({label})", seconds, IMPORT_TARGET, note=f"peak RSS {rss:.0f} MB")
-        seconds, rss, output = bench.edhub(*args)
-        skipped = "skipped by checksum" if "déjà importé" in output else "NOT skipped: imported again"
-        bench.info("  same file again", seconds, note=f"{skipped}, peak RSS {rss:.0f} MB")
+        again = [bench.edhub(*args) for _ in range(3)]
+        if any("déjà importé" not in output for _, _, output in again):
+            bench.fail(f"  {slug}: same file again", "NOT skipped by checksum: imported again")
+        startup = sorted(seconds for seconds, _, _ in again)[1]
+        work = seconds - startup
+        note = (
+            f"edhub {work:.2f} s (whole command {seconds:.2f} s - start-up {startup:.2f} s) vs pandas "
+            f"read_csv + to_sql of the {rows} rows {plain:.2f} s (+ {pandas_start:.2f} s to import pandas)"
+        )
+        bench.check("  validating import / plain load", work / plain, IMPORT_RATIO_TARGET, unit="×", note=note)
+        bench.check("  start-up (same file again: skipped, median of 3)", startup, STARTUP_TARGET)
         seconds, rss, _ = bench.edhub(*args, "--force")
-        bench.info("  same file again, --force", seconds, note=f"peak RSS {rss:.0f} MB")
+        note = f"ratio {(seconds - startup) / plain:.1f}× the plain load, peak RSS {rss:.0f} MB"
+        bench.info("  same file again, --force (values compared)", seconds, note=note)
+
+
+def _plain_load(bench, path, sep=";", skiprows=0):
+    """(rows, seconds of read_csv + to_sql, seconds to import pandas) for `path` loaded into the scratch database."""
+    command = [str(BIN / "python"), "-c", PLAIN_LOAD_SCRIPT, str(path), str(bench.var_dir / "edhub.sqlite3")]
+    done = subprocess.run([*command, sep, str(skiprows)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StepFailed(f"plain load of {path.name} failed:\n{_tail(done.stderr)}")
+    rows, seconds, pandas_start = done.stdout.split()
+    return int(rows), float(seconds), float(pandas_start)
 
 
 # -- 3. API ------------------------------------------------------------------------------------------------------
@@ -517,6 +575,87 @@ def _map_load(browser, base):
     }
 
 
+# -- 7. map tiles ------------------------------------------------------------------------------------------------
+
+COLD_TILE_P95_TARGET, EMPTY_TILE_P95_TARGET = 1.0, 50.0  # s, ms
+MAINLAND = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: where the national map opens
+TILE_ZOOMS = range(9)  # the zooms of the national map's commune tiles (deeper, it enlarges those of zoom 8)
+
+
+def bench_tiles(bench):
+    """`edhub tiles` cuts every commune tile of the national map into one archive (its time, memory and size); then
+    gunicorn, started afresh as `make serve` does, is asked once for every tile holding a commune (those of every
+    commune-level view, mainland and overseas), none requested before, one at a time: p95 against 1 s. The tiles
+    of the sea around mainland France hold no commune and must answer at once (204): p95 against 50 ms."""
+    bench.ensure_setup()
+    seconds, rss, output = bench.edhub("tiles", "-v0")
+    archive = max((bench.var_dir / "tiles").glob("commune-*.mbtiles"), default=None)
+    name = "tiles: every commune tile cut (zooms 0-8)"
+    if archive is None:
+        bench.fail(name, f"no archive written: {_tail(output)}")
+        return
+    size = archive.stat().st_size / 1e6
+    bench.info(name, seconds, note=f"{_tail(output, 1).rstrip('.')}; peak RSS {rss:.0f} MB")
+    seconds, _, output = bench.edhub("tiles", "-v0")
+    bench.info("  again, same geography", seconds, note="kept" if "déjà prêtes" in output else "CUT AGAIN")
+    with closing(sqlite3.connect(archive)) as database:
+        rows = database.execute("SELECT zoom_level, tile_column, tile_row FROM tiles").fetchall()
+    stored = [(z, x, 2**z - 1 - row) for z, x, row in rows]  # MBTiles count rows from the south
+    sea = sorted(set(_mainland_tiles()) - set(stored))
+    with _server(bench) as base:
+        full = _get_tiles(base, stored)
+        empty = _get_tiles(base, sea)
+    name = f"tiles: cold commune tile p95 ({len(stored)} tiles, {size:.1f} MB)"
+    wrong = sorted({f"{status} {tile}" for tile, status, _ in full if status != 200})
+    if wrong:
+        bench.fail(name, "answers other than 200: " + "; ".join(wrong[:5]))
+    else:
+        times = sorted(seconds for _, _, seconds in full)
+        slowest = "/".join(map(str, max(full, key=lambda answer: answer[2])[0]))
+        note = f"p50 {_percentile(times, 50) * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms (tile {slowest})"
+        bench.check(name, _percentile(times, 95), COLD_TILE_P95_TARGET, note=note)
+    name = f"tiles: empty tile p95 ({len(sea)} tiles of the sea)"
+    wrong = sorted({f"{status} {tile}" for tile, status, _ in empty if status != 204})
+    if wrong:
+        bench.fail(name, "answers other than 204: " + "; ".join(wrong[:5]))
+    else:
+        times = sorted(seconds * 1000 for _, _, seconds in empty)
+        bench.check(name, _percentile(times, 95), EMPTY_TILE_P95_TARGET, unit="ms", note=f"max {times[-1]:.0f} ms")
+
+
+def _mainland_tiles():
+    """Every (z, x, y) over mainland France's bounding box, sea included."""
+    west, south, east, north = MAINLAND
+    found = []
+    for z in TILE_ZOOMS:
+        (x0, y0), (x1, y1) = _tile_of(west, north, z), _tile_of(east, south, z)
+        found += [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    return found
+
+
+def _tile_of(lon, lat, z):
+    """The (x, y) of the Web Mercator tile of zoom z holding a point."""
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2
+    return int((lon + 180) / 360 * 2**z), int(y * 2**z)
+
+
+def _get_tiles(base, tiles):
+    """[(tile, status, seconds)]: each tile requested once, in turn, on one keep-alive connection, as gzip."""
+    parsed = urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    answers = []
+    try:
+        for z, x, y in tiles:
+            start = time.perf_counter()
+            connection.request("GET", f"/api/v1/tiles/commune/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "gzip"})
+            response = connection.getresponse()
+            response.read()
+            answers.append(((z, x, y), response.status, time.perf_counter() - start))
+    finally:
+        connection.close()
+    return answers
+
+
 def _changed_effectifs(path):
     """A copy of the pupils file of Ille-et-Vilaine where a few écoles have 3 more élémentaire pupils in 2021."""
     with open(OPENDATA / EFFECTIFS[1], encoding="utf-8-sig", newline="") as handle:
@@ -623,7 +762,7 @@ def _percentile(sorted_values, p):
 
 
 def _fmt(value, unit):
-    decimals = {"s": 1, "MB": 2}.get(unit, 0)
+    decimals = 2 if unit == "s" and value < 1 else {"s": 1, "MB": 2, "×": 1}.get(unit, 0)
     return f"{value:.{decimals}f} {unit}"
 
 
@@ -638,6 +777,7 @@ BENCHMARKS = {
     "compute": bench_compute,
     "inventories": bench_inventories,
     "map": bench_map,
+    "tiles": bench_tiles,
     "ami": bench_ami,
 }
 
