@@ -34,13 +34,17 @@ def test_sheet_chart_comparison_and_map_exports(page):
 
     page.get_by_role("link", name="Comparer Val-de-Marne avec d’autres territoires").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Comparer des territoires")
-    page.get_by_label("Niveau").select_option("commune")
-    page.get_by_label("Code officiel").fill("94028")
-    page.get_by_role("button", name="Ajouter").click()
+    # A territory is added by its name: suggestions appear while typing (htmx).
+    page.get_by_label("Nom ou code officiel").fill("Créteil")
+    suggestions = page.locator("#compare-suggestions")
+    expect(suggestions).to_contain_text("1 territoire correspond à « Créteil » : choisissez celui à ajouter.")
+    suggestions.get_by_role("link", name=re.compile("Créteil — Commune 94028")).click()
     assert page.url.endswith("/comparer/?t=departement%3A94&t=academie%3A24&t=commune%3A94028")
-    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Écoles", exact=True))
-    # Whitespace, non-breaking spaces included, is normalised by Playwright.
-    expect(row.get_by_role("cell")).to_have_text(["652 écoles", "1 771 écoles", "45 écoles", "2026", re.compile(".")])
+    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile(r"^Écoles source 1")))
+    # Whitespace, non-breaking spaces included, is normalised by Playwright; sources are footnotes, not a column.
+    expect(row.get_by_role("cell")).to_have_count(4)
+    expect(row.get_by_role("cell").first).to_contain_text("652 écoles")
+    expect(row.get_by_role("cell").nth(2)).to_contain_text("45 écoles")
     assert serious_violations(page) == []
 
     # The map's data table links to the same exports for the indicator it shows.

@@ -23,5 +23,12 @@ function update(container) {
   }
 }
 
-const observer = new ResizeObserver((entries) => entries.forEach((entry) => update(entry.target)));
-for (const container of document.querySelectorAll(".fr-table__container")) observer.observe(container);
+// Both sizes matter: the container's (the window) and the table's (its fonts, a cell's content).
+const observer = new ResizeObserver((entries) => {
+  for (const entry of entries) update(entry.target.closest(".fr-table__container"));
+});
+for (const container of document.querySelectorAll(".fr-table__container")) {
+  observer.observe(container);
+  const table = container.querySelector("table");
+  if (table) observer.observe(table);
+}
