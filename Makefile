@@ -36,7 +36,7 @@ data: install
 	  else $(BIN)/edhub fetch --retries 2 || echo "Données ouvertes indisponibles (hors ligne ?) : la plateforme démarre avec ce qui est déjà en cache."; fi
 	$(BIN)/edhub import --all -v0
 	$(BIN)/edhub compute -v0
-	$(BIN)/edhub tiles -v0
+	$(BIN)/edhub tiles
 	$(BIN)/edhub demo
 
 # Static files (DSFR, htmx…) collected and compressed once, again only when a package or a static file changes.
