@@ -26,7 +26,6 @@ CONTENTS = {
     "png": "une image PNG",
     "jpeg": "une image JPEG",
     "gif": "une image GIF",
-    "utf16": "du texte UTF-16 (« Texte Unicode » d'Excel)",
     "binary": "binaire (ni du texte ni un classeur)",
     "text": "du texte (un CSV ?)",
 }
@@ -36,8 +35,8 @@ SIGNATURES = (
     (b"GIF8", "gif"),
     (b"%PDF-", "pdf"),
     (b"\xd0\xcf\x11\xe0", "xls"),
-    (b"\xff\xfe", "utf16"),
-    (b"\xfe\xff", "utf16"),
+    (b"\xff\xfe", "text"),  # UTF-16 (Excel's « Texte Unicode »): the reader decodes it
+    (b"\xfe\xff", "text"),
 )
 HINTS = {
     "xlsx": "Redonnez-lui l'extension « .xlsx », ou enregistrez-le au format CSV depuis votre tableur.",
@@ -45,7 +44,6 @@ HINTS = {
     "ods": "Enregistrez-le au format XLSX (ou CSV) depuis votre tableur.",
     "xls": "Enregistrez-le au format XLSX (ou CSV) depuis votre tableur.",
     "damaged": "Enregistrez-le à nouveau depuis votre tableur.",
-    "utf16": "Enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) » depuis votre tableur.",
 }
 DEFAULT_HINT = "Déposez le modèle rempli, enregistré au format XLSX ou CSV depuis votre tableur."
 

@@ -14,9 +14,7 @@ published before the agent has seen the preview and confirmed it.
 import datetime
 import logging
 import zipfile
-import zlib
 from collections import Counter
-from xml.etree.ElementTree import ParseError
 
 from django.db import transaction
 
@@ -86,7 +84,22 @@ def current_rentree(today=None):
 
 
 def validate(upload):
-    """Read the upload's file, check every row, store its declarations (not yet published) or refuse it whole."""
+    """Read the upload's file, check every row, store its declarations (not yet published) or refuse it whole.
+    Whatever happens, the upload does not stay « Analyse en cours »: an internal error refuses it and is logged."""
+    try:
+        return _validate(upload)
+    except Exception:
+        logger.exception("Analysis of inventory upload %s failed", upload.pk)
+        message = (
+            "L'analyse du fichier a échoué sur une erreur interne d'edhub, signalée à ses administrateurs. Déposez-le "
+            "à nouveau plus tard ; si l'erreur persiste, joignez le fichier à votre demande d'assistance."
+        )
+        upload = Upload.objects.get(pk=upload.pk)
+        _finish(upload, Upload.Status.REFUSED, message=message)
+        return upload
+
+
+def _validate(upload):
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.VALIDATING, progress=0)
     checker = RowChecker(habilitation_of(upload.author))
     try:
@@ -98,12 +111,6 @@ def validate(upload):
         declarations, problems, counts = _read(upload, table, checker)
     except RefusedFile as error:
         _finish(upload, Upload.Status.REFUSED, message=str(error))
-        return upload
-    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, ParseError) as error:
-        # A file damaged past its first rows (a truncated workbook): the reader fails while reading them.
-        logger.info("Inventory upload %s unreadable: %r", upload.pk, error)
-        message = f"Le fichier « {upload.file_name} » est endommagé : ses lignes ne peuvent pas être lues. "
-        _finish(upload, Upload.Status.REFUSED, message=message + "Enregistrez-le à nouveau depuis votre tableur.")
         return upload
     upload.rows_read = sum(counts.values())
     upload.rows_valid, upload.rows_blank, upload.rows_rejected = counts[DECLARED], counts[BLANK], counts[REJECTED]

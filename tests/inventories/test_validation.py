@@ -8,7 +8,7 @@ import pytest
 
 from edhub.accounts.models import Role
 from edhub.inventories.models import Declaration, Technology, Upload
-from edhub.inventories.validation import current_rentree
+from edhub.inventories.validation import RowChecker, current_rentree
 from edhub.territories.models import Level
 from tests.accounts.factories import agent
 from tests.inventories.utils import (
@@ -257,13 +257,6 @@ RENAMED = [
         "Le fichier « faux.xlsx » n'est pas un classeur XLSX : son contenu est une archive ZIP endommagée (un "
         "classeur incomplet ?). Enregistrez-le à nouveau depuis votre tableur.",
     ),
-    (
-        "UAI;Rentrée\r\n".encode("utf-16"),
-        "inventaire.csv",
-        "Le fichier « inventaire.csv » n'est pas un fichier CSV : son contenu est du texte UTF-16 (« Texte Unicode "
-        "» d'Excel). Enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) » depuis votre "
-        "tableur.",
-    ),
 ]
 
 
@@ -311,11 +304,25 @@ def test_a_workbook_damaged_after_its_header_is_refused_not_left_in_analysis(com
             archive.writestr(name, data)
     upload = upload_file(commune_agent, buffer.getvalue(), name="inventaire.xlsx")
     assert (upload.status, upload.progress) == (Upload.Status.REFUSED, 100)
-    assert upload.message == (
-        "Le fichier « inventaire.xlsx » est endommagé : ses lignes ne peuvent pas être lues. Enregistrez-le à "
-        "nouveau depuis votre tableur."
+    assert upload.message.startswith(
+        "Le classeur « inventaire.xlsx » est refusé en entier : sa feuille « Sheet » est tronquée ou abîmée après la "
+        "ligne "
     )
     assert not Declaration.objects.filter(upload=upload).exists()
+
+
+def test_an_internal_error_refuses_the_upload_instead_of_leaving_it_in_analysis(commune_agent, monkeypatch, caplog):
+    def broken(self, line, row):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(RowChecker, "check", broken)
+    upload = upload_file(commune_agent, inventory_csv([row(CRETEIL_ECOLE)]))
+    assert (upload.status, upload.progress) == (Upload.Status.REFUSED, 100)
+    assert upload.message == (
+        "L'analyse du fichier a échoué sur une erreur interne d'edhub, signalée à ses administrateurs. Déposez-le à "
+        "nouveau plus tard ; si l'erreur persiste, joignez le fichier à votre demande d'assistance."
+    )
+    assert [record.getMessage() for record in caplog.records] == [f"Analysis of inventory upload {upload.pk} failed"]
 
 
 def test_missing_required_column_names_it(commune_agent):
