@@ -1,4 +1,9 @@
-"""Table exports shared by the site and the API: CSV for Excel in French and XLSX."""
+"""Table exports shared by the site and the API: CSV for Excel in French and XLSX.
+
+Every cell of text that a spreadsheet would read as a formula (OWASP "CSV injection": text beginning with `=`,
+`+`, `-`, `@`, a tab or a carriage return) is written with a leading `'`, and XLSX text cells are written as
+strings, never as formulas: a commune's `=HYPERLINK(…)` comes out as the text it typed. Numbers stay numbers.
+"""
 
 import csv
 import datetime
@@ -16,6 +21,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value):
+    """Text a spreadsheet would take for a formula, prefixed with `'`; anything else (numbers included) as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
 def french_decimal(value):
     """A number as Excel in French reads it in a CSV: decimal comma; None (« N.C. ») → empty cell."""
     return "" if value is None else str(value).replace(".", ",")
@@ -27,6 +42,15 @@ def csv_cell(value):
         return french_decimal(value)
     if isinstance(value, datetime.date):
         return f"{value:%d/%m/%Y}"
+    return neutralised(value)
+
+
+def xlsx_cell(sheet, value):
+    """A cell of an XLSX sheet: numbers, dates and None as they are; text neutralised and typed as a string."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=neutralised(value))
+        cell.data_type = "s"  # a string, even when it begins with "=": never a formula
+        return cell
     return value
 
 
@@ -41,7 +65,7 @@ def csv_response(filename, header, rows):
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(label) for label in header])
     for row in rows:
         writer.writerow([csv_cell(cell) for cell in row])
     return attachment(HttpResponse(buffer.getvalue(), content_type=CSV_TYPE), filename)
@@ -49,7 +73,7 @@ def csv_response(filename, header, rows):
 
 def xlsx_response(filename, sheets):
     """An XLSX workbook of `sheets` [(title, header, rows)]: a bold header row, numbers kept as numbers, None as an
-    empty cell."""
+    empty cell, text neutralised and written as strings (see xlsx_cell)."""
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title)
@@ -64,12 +88,12 @@ def xlsx_response(filename, sheets):
         bold = Font(bold=True)
         cells = []
         for label in header:
-            cell = WriteOnlyCell(sheet, value=label)
+            cell = xlsx_cell(sheet, str(label))
             cell.font = bold
             cells.append(cell)
         sheet.append(cells)
         for row in rows:
-            sheet.append(row)
+            sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), filename)

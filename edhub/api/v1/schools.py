@@ -3,13 +3,13 @@ from datetime import date
 from typing import Literal
 
 from django.http import StreamingHttpResponse
-from django.utils.formats import number_format
 from ninja import Field, Query, Router
 from ninja.errors import HttpError
 
 from edhub.api.v1.schemas import ERRORS, Out, Pagination, Provenance, TerritoryRef, provenance, territory_ref
 from edhub.api.v1.territories import resolve_reference
 from edhub.schools.models import Kind, School, SchoolFigure, Sector, State
+from edhub.utils.exports import csv_cell
 
 router = Router(tags=["Écoles et établissements"])
 
@@ -24,8 +24,8 @@ CSV_COLUMNS = [
     ("commune", lambda s: s.commune.name if s.commune else ""),
     ("adresse", lambda s: s.address),
     ("code_postal", lambda s: s.postcode),
-    ("latitude", lambda s: _decimal(s.latitude)),
-    ("longitude", lambda s: _decimal(s.longitude)),
+    ("latitude", lambda s: s.latitude),
+    ("longitude", lambda s: s.longitude),
     ("precision_localisation", lambda s: s.location_precision),
     ("education_prioritaire", lambda s: s.priority_education),
     ("financeur", lambda s: s.funder_label),
@@ -199,10 +199,6 @@ class _Echo:
         return value
 
 
-def _decimal(value):
-    return "" if value is None else number_format(value, use_l10n=True)
-
-
 def csv_response(schools, file_name):
     """All the rows of `schools`, streamed as CSV for Excel in French: `;`, UTF-8 with BOM."""
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
@@ -210,7 +206,7 @@ def csv_response(schools, file_name):
     def rows():
         yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])
         for school in schools.iterator(chunk_size=2000):
-            yield writer.writerow([value(school) for _, value in CSV_COLUMNS])
+            yield writer.writerow([csv_cell(value(school)) for _, value in CSV_COLUMNS])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'

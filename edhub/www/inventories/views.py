@@ -1,8 +1,6 @@
 """Local data hub pages: download the template, upload an inventory, check its preview, publish, roll back."""
 
-import csv
 import hashlib
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +17,7 @@ from edhub.inventories.models import Upload
 from edhub.inventories.tasks import INLINE_MAX_BYTES, validate_upload
 from edhub.inventories.template import XLSX_TYPE, template_csv, template_xlsx
 from edhub.inventories.validation import current_rentree, validate
+from edhub.utils.exports import csv_response
 from edhub.www.inventories.forms import RollbackForm, UploadForm
 
 PROBLEMS_SHOWN = 200
@@ -162,17 +161,12 @@ def progress(request, pk):
 def problems(request, pk):
     """Every problem of an upload as CSV (`;`, UTF-8 with BOM)."""
     upload = _upload_of(request, pk)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["ligne", "colonne", "valeur", "motif", "gravité", "conséquence"])
-    for problem in upload.problems:
-        gravity = "bloquant" if problem["blocking"] else "avertissement"
-        row = [problem["line"], problem["column"], problem["value"], problem["reason"], gravity]
-        writer.writerow([*row, problem["effect"]])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="anomalies_depot_{upload.pk}.csv"'
-    return response
+    header = ["ligne", "colonne", "valeur", "motif", "gravité", "conséquence"]
+    gravity = {True: "bloquant", False: "avertissement"}
+    rows = (
+        [p["line"], p["column"], p["value"], p["reason"], gravity[p["blocking"]], p["effect"]] for p in upload.problems
+    )
+    return csv_response(f"anomalies_depot_{upload.pk}.csv", header, rows)
 
 
 @login_required
