@@ -32,6 +32,8 @@ class UploadQuerySet(models.QuerySet):
             return self.none()
         if habilitation.role == Role.NATIONAL:
             return self
+        if habilitation.territory_id is None:  # a reader without a territory: not the national uploads (no territory)
+            return self.none()
         return self.filter(territory=habilitation.territory)
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from edhub.accounts.models import Role
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent
+from tests.inventories.utils import CRETEIL_ECOLE, inventory_csv, row, upload_file
 from tests.www.utils import text_of
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +34,14 @@ def test_wrong_password_then_lock(client, settings):
 
 def test_proconnect_button_only_when_configured(client):
     assert "ProConnect" not in text_of(client.get(LOGIN))
+
+
+def test_a_reader_without_territory_cannot_open_the_national_uploads(client):
+    national = agent(Role.NATIONAL)
+    upload = upload_file(national, inventory_csv([row(CRETEIL_ECOLE)]))
+    client.force_login(agent(Role.READER, username="lecteur-sans-territoire"))
+    pages = ["inventories:upload", "inventories:progress", "inventories:problems"]
+    assert [client.get(reverse(page, args=[upload.pk])).status_code for page in pages] == [404, 404, 404]
+    assert "Aucun dépôt pour l’instant." in text_of(client.get(reverse("inventories:index")))
+    client.force_login(national)
+    assert [client.get(reverse(page, args=[upload.pk])).status_code for page in pages] == [200, 200, 200]
