@@ -1,7 +1,9 @@
 import datetime
+import io
 
 import factory
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from edhub.accounts.models import Role
 from edhub.ami.models import Application, Campaign, Score
@@ -88,3 +90,12 @@ def instructor(username, first_name, last_name, role=Role.ACADEMIE):
     user.first_name, user.last_name = first_name, last_name
     user.save()
     return user
+
+
+def one_page_pdf():
+    """A real PDF of one blank A4 page, as pypdf writes it (the deliberation check reads the whole structure)."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

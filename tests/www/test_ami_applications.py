@@ -18,12 +18,12 @@ from edhub.inventories.publishing import publish
 from edhub.schools.models import School
 from edhub.territories.models import Level, Territory
 from tests.accounts.factories import PASSWORD, agent
-from tests.ami.factories import campaign_on
+from tests.ami.factories import campaign_on, one_page_pdf
 from tests.inventories.utils import CRETEIL_ECOLE, CRETEIL_ECOLE_2, inventory_csv, row, upload_file
 from tests.www.utils import text_of
 
 State = Application.State
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = one_page_pdf()
 MARCILLE_ECOLE = "0351663T"  # École élémentaire publique de Marcillé-Raoul, the only public école of 35164
 # The open public écoles of Créteil (94028) in the annuaire extract: maternelles, élémentaires and primaires,
 # one "to close" (0941874B) included; the private écoles and the collèges are not.
