@@ -30,7 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from edhub.indicators.catalogue import CATALOGUE
-from edhub.indicators.coverage import published
+from edhub.indicators.coverage import MIN_COVERAGE, published
 from edhub.indicators.inputs import Inputs, source_versions
 from edhub.indicators.measures import Value
 from edhub.indicators.models import SCHOOL_LEVEL, IndicatorState, IndicatorValue
@@ -151,9 +151,10 @@ def reads(indicator):
 
 
 def _digest(content, indicator):
-    """A hash of `content` and of the indicator's recipe (measure, levels): a new recipe means new values."""
+    """A hash of `content` and of the indicator's recipe (measure, levels, the least coverage published): a new
+    recipe means new values."""
     derived = indicator.derived_from
-    recipe = repr((indicator.measure, indicator.levels, derived.measure if derived else None))
+    recipe = repr((indicator.measure, indicator.levels, derived.measure if derived else None, MIN_COVERAGE))
     return hashlib.sha256(f"{json.dumps(content, sort_keys=True)}|{recipe}".encode()).hexdigest()
 
 

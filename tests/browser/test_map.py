@@ -113,3 +113,20 @@ def test_class_breaks(page):
         {"min": 100, "max": 102, "count": 3, "index": 2},
         {"min": 500, "max": 500, "count": 1, "index": 3},
     ]
+
+
+@pytest.mark.usefixtures("computed")
+def test_legend_says_partial_coverage(page):
+    """Académies of Île-de-France by their écoles: only Val-de-Marne's are all listed (directory extract), so
+    Créteil's count is partial (1 département of 3) and Paris's and Versailles's are N.C."""
+    page.goto("/carte/?level=academie&parent=region_academique:11&indicator=ecoles&method=quantiles")
+    page.wait_for_selector(READY)
+    legend = page.locator("#map-legend-body")
+    expect(legend).to_contain_text("N.C. (2)")
+    expect(legend).to_contain_text(
+        "Couverture partielle pour 1 territoire sur 3 : valeur construite sur une partie des données seulement "
+        "(voir la fiche du territoire). N.C. : aucune donnée, ou couverture nulle."
+    )
+    expect(table_rows(page).first).to_contain_text("Créteil")
+    expect(table_rows(page).first).to_contain_text("652")
+    assert serious_violations(page) == []
