@@ -1,6 +1,6 @@
 """Bulk upsert of schools and their yearly figures, counting what was created, changed or left as it was."""
 
-from edhub.opendata.figures import upsert_figures
+from edhub.opendata.figures import upsert_figures, write_rows
 from edhub.schools.models import School, SchoolFigure
 from edhub.utils.text import fold
 
@@ -29,6 +29,8 @@ IDENTITY_FIELDS = (
 )
 # Sources whose description of a school is authoritative; the others only fill what nobody described yet.
 AUTHORITATIVE_SOURCES = ("annuaire", "geoloc")
+# What a school nobody described yet holds in the fields a file does not give.
+NEW_SCHOOL = {name: School._meta.get_field(name).get_default() for name in IDENTITY_FIELDS}
 
 
 class SchoolWriter:
@@ -53,31 +55,23 @@ class SchoolWriter:
         self.figures[(uai, variable, rentree)] = (value, status)
 
     def save(self):
-        created = updated = unchanged = 0
-        to_write = []
+        unchanged = 0
+        new, changed = [], []
         for uai, fields in self.descriptions.items():
             current = self.existing.get(uai)
             if current is None:
-                created += 1
-                to_write.append(School(uai=uai, run=self.run, search_name=fold(fields.get("name", "")), **fields))
-                continue
-            merged = {name: current[name] for name in IDENTITY_FIELDS} | fields
-            if all(merged[name] == current[name] for name in fields):
-                unchanged += 1
-                continue
-            updated += 1
-            to_write.append(School(uai=uai, run=self.run, search_name=fold(merged["name"]), **merged))
-        if to_write:
-            School.objects.bulk_create(
-                to_write,
-                batch_size=2000,
-                update_conflicts=True,
-                unique_fields=["uai"],
-                update_fields=[*IDENTITY_FIELDS, "search_name", "run"],
-            )
+                merged = NEW_SCHOOL | fields
+            else:
+                merged = {name: current[name] for name in IDENTITY_FIELDS} | fields
+                if all(merged[name] == current[name] for name in fields):
+                    unchanged += 1
+                    continue
+            row = (uai, self.run.pk, fold(merged["name"]), *(merged[name] for name in IDENTITY_FIELDS))
+            (new if current is None else changed).append(row)
+        write_rows(School, ["uai", "run", "search_name", *IDENTITY_FIELDS], ["uai"], new, changed)
         c, u, n = self._save_figures()
-        self.run.rows_created += created + c
-        self.run.rows_updated += updated + u
+        self.run.rows_created += len(new) + c
+        self.run.rows_updated += len(changed) + u
         self.run.rows_unchanged += unchanged + n
 
     def _save_figures(self):
