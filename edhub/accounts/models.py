@@ -65,3 +65,19 @@ class Habilitation(models.Model):
     @property
     def can_write(self):
         return self.role != Role.READER
+
+
+class LoginThrottle(models.Model):
+    """The recent login attempts of one account name (hashed), counted atomically: parallel attempts cannot slip
+    past the lock (see edhub/accounts/throttle.py)."""
+
+    key = models.CharField("compte (empreinte)", max_length=64, unique=True)
+    attempts = models.PositiveIntegerField("tentatives", default=0)
+    last_attempt_at = models.DateTimeField("dernière tentative")
+
+    class Meta:
+        verbose_name = "tentatives de connexion"
+        verbose_name_plural = "tentatives de connexion"
+
+    def __str__(self):
+        return f"{self.attempts} tentative(s), la dernière le {self.last_attempt_at:%d/%m/%Y %H:%M}"

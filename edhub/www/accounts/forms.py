@@ -1,13 +1,13 @@
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+
+from edhub.accounts import throttle
 
 
 class LoginForm(AuthenticationForm):
-    """Local login, locked for a while after LOGIN_ATTEMPTS failures on the same account (whatever the address)."""
+    """Local login, locked for a while after LOGIN_ATTEMPTS failures on the same account (whatever the address),
+    parallel attempts included (see edhub/accounts/throttle.py)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -17,14 +17,11 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.data.get("username", "").strip().lower()
-        key = f"edhub:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
-        if cache.get(key, 0) >= settings.LOGIN_ATTEMPTS:
+        username = self.data.get("username", "")
+        if not throttle.take_attempt(username):
             raise ValidationError(
                 self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCK_SECONDS // 60}
             )
-        try:
-            return super().clean()
-        except ValidationError:
-            cache.set(key, cache.get(key, 0) + 1, settings.LOGIN_LOCK_SECONDS)
-            raise
+        cleaned = super().clean()
+        throttle.clear(username)
+        return cleaned
