@@ -1,7 +1,9 @@
 """Running an import: checksum, skip when already imported, parse, validate, upsert in one transaction, report."""
 
 import csv
+import datetime
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,12 @@ from edhub.territories.models import Level, Territory
 MAX_STORED_REJECTIONS = 50_000
 MAX_REFUSED_DETAILS = 100  # rejections kept on a refused run: enough to see the cause
 NATIONAL_SHARE = 0.9  # a run that describes at least this share of the départements is national
+# A run still « running » after this long is over whatever its process (an import takes minutes).
+INTERRUPTED_AFTER = datetime.timedelta(hours=6)
+INTERRUPTED = (
+    "Import interrompu : son processus s'est arrêté avant la fin (arrêt forcé, panne). Rien n'a été importé de ce "
+    "fichier ; relancez l'import."
+)
 
 
 def file_checksum(path: Path) -> str:
@@ -49,6 +57,8 @@ class ImportContext:
     communes: set = field(default_factory=set)  # ids of the communes the accepted rows are about
     schools: set = field(default_factory=set)  # UAIs the accepted rows described
     headers: dict = field(default_factory=dict)  # canonical column -> its header in the file
+    # The file describes whole départements: True (those it covers) or their codes; None: it may be partial.
+    complete: object = None
 
     def reject(self, line, column, value, reason):
         self.rejections.append({"line": line, "column": column, "value": value[:200], "reason": reason})
@@ -71,22 +81,26 @@ class ImportContext:
             self.progress(count)
 
 
-def run_import(source, path, *, force=False, progress=None) -> Outcome:
+def run_import(source, path, *, force=False, progress=None, complete=None) -> Outcome:
     """Import `path` as `source`. Raises RefusedFile (nothing written but the refused run, given as its `run`)
-    when the file is not the expected dataset, or when most of its rows are rejected."""
+    when the file is not the expected dataset, or when most of its rows are rejected.
+
+    `complete` (the directory only): the file describes whole départements, those it covers (True) or those whose
+    codes are given; their schools it no longer lists are marked closed. Without it, no school is closed."""
     path = Path(path)
     if not path.is_file():
         raise RefusedFile(f"Fichier introuvable : {path}")
+    mark_interrupted()
     checksum = file_checksum(path)
-    previous = ImportRun.objects.succeeded().filter(source=source.slug, checksum=checksum).first()
-    if previous and not force:
+    previous = ImportRun.objects.succeeded().filter(source=source.slug).order_by("-finished_at").first()
+    if previous and previous.checksum == checksum and not force:
         return Outcome(run=None, skipped_by=previous)
-    run = ImportRun.objects.create(source=source.slug, file_name=path.name, checksum=checksum)
+    run = ImportRun.objects.create(source=source.slug, file_name=path.name, checksum=checksum, pid=os.getpid())
     try:
         table = open_table(path, source.schema)
         with transaction.atomic():
             headers = {name: table.header[i].strip() for name, i in table.mapping.items()}
-            context = ImportContext(run=run, path=path, progress=progress, headers=headers)
+            context = ImportContext(run=run, path=path, progress=progress, headers=headers, complete=complete)
             source.load(table, context)
             run.rejections = sorted(context.rejections, key=lambda r: r["line"])[:MAX_STORED_REJECTIONS]
             run.rows_rejected = len(context.rejections)
@@ -109,6 +123,32 @@ def run_import(source, path, *, force=False, progress=None) -> Outcome:
         _close(run, ImportRun.Status.FAILED, f"{type(error).__name__}: {error}")
         raise
     return Outcome(run=run)
+
+
+def mark_interrupted():
+    """Runs left « running » by a process that is gone (killed, or the machine stopped), or running for longer
+    than any import, become failed « interrompu »: their transaction was rolled back, the next import proceeds."""
+    now = timezone.now()
+    over = [
+        run.pk
+        for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING).only("pid", "started_at")
+        if run.started_at < now - INTERRUPTED_AFTER or not process_alive(run.pid)
+    ]
+    return ImportRun.objects.filter(pk__in=over).update(
+        status=ImportRun.Status.FAILED, message=INTERRUPTED, finished_at=now
+    )
+
+
+def process_alive(pid):
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def guess_source(path, exclude=None):
@@ -189,14 +229,7 @@ def separator_cause(table, context):
 
 def scope_of(context):
     """Which territories the run described: the départements of its schools or communes, and how many."""
-    departements = {}
-    ids = list(context.communes)
-    for start in range(0, len(ids), 5000):
-        departements.update(
-            Territory.objects.filter(id__in=ids[start : start + 5000], departement__isnull=False).values_list(
-                "departement__code", "departement__name"
-            )
-        )
+    departements = {code: name for code, (_, name) in departements_of(context.communes).items()}
     total = Territory.objects.current().filter(level=Level.DEPARTEMENT).count()
     if context.schools:
         count = f"{len(context.schools):,} écoles et établissements".replace(",", "\u202f")
@@ -214,6 +247,18 @@ def scope_of(context):
         "communes": len(context.communes),
         "schools": len(context.schools),
     }
+
+
+def departements_of(commune_ids):
+    """{code: (id, name)} of the départements of these communes."""
+    departements = {}
+    ids = list(commune_ids)
+    for start in range(0, len(ids), 5000):
+        rows = Territory.objects.filter(id__in=ids[start : start + 5000], departement__isnull=False).values_list(
+            "departement__code", "departement_id", "departement__name"
+        )
+        departements.update((code, (id_, name)) for code, id_, name in rows)
+    return departements
 
 
 def _close(run, status, message, counted=False):

@@ -53,6 +53,8 @@ class ImportRun(models.Model):
     rows_rejected = models.PositiveIntegerField("rejetées", default=0)
     rows_warned = models.PositiveIntegerField("avec avertissement", default=0)
     rows_out_of_scope = models.PositiveIntegerField("hors champ", default=0)
+    # Schools a directory declared complete for their département no longer lists: marked closed.
+    schools_closed = models.PositiveIntegerField("écoles fermées", default=0)
     # One entry per rejected row: {"line": 12, "column": "IPS", "value": "abc", "reason": "…"}.
     rejections = models.JSONField("lignes rejetées", default=list, blank=True)
     # One entry per value left empty in a kept row, same shape as a rejection.
@@ -60,6 +62,8 @@ class ImportRun(models.Model):
     # What the run described: {"label": "Val-de-Marne (94)", "departements": ["94"], "communes": 47, "schools": 613}.
     scope = models.JSONField("territoires couverts", default=dict, blank=True)
     message = models.TextField(blank=True)
+    # The importing process, to tell a run still going from one whose process was killed.
+    pid = models.PositiveIntegerField(null=True, blank=True)
 
     objects = ImportRunQuerySet.as_manager()
 

@@ -52,6 +52,7 @@ def loaded_status():
             "status": last.status,
             "file": last.file_name,
             "started_at": last.started_at.isoformat(timespec="seconds"),
+            "message": last.message,
         }
         if last
         else None,

@@ -163,9 +163,10 @@ def test_a_file_that_is_not_the_directory_is_refused_whole(tmp_path, content, me
     assert ImportRun.objects.latest("started_at").status == ImportRun.Status.REFUSED
 
 
-def test_a_school_missing_from_a_newer_directory_of_its_departement_is_closed_not_deleted(variant):
+def test_a_school_missing_from_a_directory_declared_complete_is_closed_not_deleted(variant):
     path = variant(ANNUAIRE, lambda lines: [lines[0], *lines[2:]], suffix="annuaire-without-first.csv")
-    run = run_import(SOURCES["annuaire"], path).run
-    assert run.rows_updated == 1
+    run = run_import(SOURCES["annuaire"], path, complete=True).run
+    assert (run.rows_updated, run.schools_closed) == (0, 1)
+    assert run.message == "1 école fermée : absente de ce fichier, déclaré complet pour le département 94."
     school = School.objects.get(uai="0940176F")
     assert school.state == State.CLOSED

@@ -1,7 +1,8 @@
 """Annuaire de l'éducation (data.education.gouv.fr): the directory of schools. 2023 and 2026 headers, CSV or JSON."""
 
 from edhub.opendata import values
-from edhub.opendata.reader import Schema
+from edhub.opendata.importing import departements_of
+from edhub.opendata.reader import RefusedFile, Schema
 from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, uai_of
 from edhub.schools.classify import is_school, kind_of, sector_of, state_of
 from edhub.schools.models import School, State
@@ -10,6 +11,8 @@ from edhub.territories.resolver import CommuneResolver
 
 FRANCE_LATITUDE = (-22.0, 52.0)  # from La Réunion / Mayotte to Dunkerque
 FRANCE_LONGITUDE = (-62.0, 56.0)  # from the Antilles to La Réunion
+# A directory declared complete lacks at most this share of a département's schools (some close every year).
+MAX_CLOSED_SHARE = 0.1
 
 
 class AnnuaireSource(Source):
@@ -74,6 +77,7 @@ class AnnuaireSource(Source):
                 context.run.rows_out_of_scope += 1
                 mentioned.add(row["uai"].strip().upper())
                 continue
+            mentioned.add(row["uai"].strip().upper())
             try:
                 uai = uai_of(row, warnings)
                 mentioned.add(uai)
@@ -89,7 +93,7 @@ class AnnuaireSource(Source):
             if day is not None:
                 updated.append(day)
         writer.save()
-        context.run.rows_updated += self.close_missing(mentioned, writer)
+        self.close_missing(context, mentioned)
         # The directory's vintage is its latest update of a row; a file without dates has an unknown vintage.
         context.run.vintage = max(updated).isoformat() if updated else ""
 
@@ -138,20 +142,52 @@ class AnnuaireSource(Source):
             return None, None
         return latitude, longitude
 
-    def close_missing(self, mentioned, writer):
-        """Schools of the départements this file covers, listed by an earlier directory but gone from this one,
-        are marked closed (never deleted)."""
-        departements = {
-            d
-            for d in School.objects.filter(uai__in=list(mentioned)).values_list("commune__departement", flat=True)
-            if d
-        }
-        gone = (
-            School.objects.filter(run__source=self.slug, commune__departement__in=departements)
-            .exclude(uai__in=list(mentioned))
-            .exclude(state=State.CLOSED)
-        )
-        return gone.update(state=State.CLOSED, run=writer.run)
+    def close_missing(self, context, mentioned):
+        """Mark closed (never delete) the schools of the départements the file is declared to describe whole
+        (`context.complete`) that it no longer lists; the rows it rejected or set aside still list theirs. Without
+        that declaration a file may be partial (an extract, a few lines): nothing is closed. A declared file that
+        lacks more than a tenth of a département's schools is refused: it is truncated, not complete."""
+        run = context.run
+        if not context.complete:
+            run.message = (
+                "Aucune école fermée : le fichier n'est pas déclaré complet (edhub import annuaire FICHIER --complete "
+                "ferme les écoles absentes des départements qu'il décrit en entier)."
+            )
+            return
+        covered = departements_of(context.communes)
+        codes = sorted(covered) if context.complete is True else sorted(context.complete)
+        for code in codes:
+            if code not in covered:
+                raise RefusedFile(
+                    f"Le fichier « {context.path.name} » est déclaré complet pour le département {code} mais ne "
+                    f"décrit aucune de ses écoles : rien n'est importé ni fermé. Vérifiez le code du département."
+                )
+        closed = 0
+        for code in codes:
+            listed = set(
+                School.objects.filter(run__source=self.slug, commune__departement_id=covered[code][0])
+                .exclude(state=State.CLOSED)
+                .values_list("uai", flat=True)
+            )
+            gone = sorted(listed - mentioned)
+            if len(gone) > MAX_CLOSED_SHARE * len(listed):
+                raise RefusedFile(
+                    f"Le fichier « {context.path.name} » est déclaré complet pour le département {code} mais il y "
+                    f"manque {len(gone)} des {len(listed)} écoles et établissements connus : il est tronqué ou "
+                    "partiel, rien n'est importé ni fermé. Importez le fichier entier, ou celui-ci sans --complete."
+                )
+            for start in range(0, len(gone), 5000):
+                closed += School.objects.filter(uai__in=gone[start : start + 5000]).update(state=State.CLOSED, run=run)
+        run.schools_closed = closed
+        declared = ("le département " if len(codes) == 1 else "les départements ") + ", ".join(codes)
+        if closed:
+            plural = "s" if closed > 1 else ""
+            run.message = (
+                f"{closed} école{plural} fermée{plural} : absente{plural} de ce fichier, déclaré complet pour "
+            )
+            run.message += f"{declared}."
+        else:
+            run.message = f"Aucune école fermée : ce fichier, déclaré complet pour {declared}, les liste toutes."
 
 
 def priority_of(text):

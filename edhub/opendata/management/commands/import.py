@@ -9,6 +9,7 @@ from edhub.opendata.importing import run_import
 from edhub.opendata.reader import RefusedFile
 from edhub.opendata.report import rejection_lines, summary, warning_lines, write_report
 from edhub.opendata.sources import SOURCES
+from edhub.opendata.values import departement_code
 
 
 class Command(BaseCommand):
@@ -24,10 +25,21 @@ class Command(BaseCommand):
             help="Écrire le rapport (rejets et avertissements) dans ce fichier (.csv ou .json).",
         )
         parser.add_argument("--force", action="store_true", help="Réimporter même si ce fichier l'a déjà été.")
+        parser.add_argument(
+            "--complete",
+            nargs="?",
+            const=True,
+            metavar="DÉPARTEMENTS",
+            help=(
+                "Annuaire seulement : le fichier décrit en entier les départements qu'il couvre (ou ceux donnés, "
+                "--complete 94,2A) ; leurs écoles absentes du fichier sont marquées fermées. Sans cette option, "
+                "aucune école n'est fermée. Le fichier national téléchargé par « edhub fetch » (--all) est complet."
+            ),
+        )
         parser.add_argument("--all", action="store_true", help="Importer tous les fichiers présents dans le cache.")
         parser.add_argument("--dir", default=None, help="Dossier du cache (défaut : var/opendata).")
 
-    def handle(self, *args, source=None, path=None, report=None, force=False, **options):
+    def handle(self, *args, source=None, path=None, report=None, force=False, complete=None, **options):
         if options["all"]:
             folder = Path(options["dir"] or settings.OPENDATA_CACHE_DIR)
             found = cached_files(folder)
@@ -37,7 +49,10 @@ class Command(BaseCommand):
             refused = [
                 slug
                 for slug, file in found.items()
-                if not self.import_one(SOURCES[slug], file, None, force, options["verbosity"], fail=False)
+                # `edhub fetch` downloads the national files: the directory describes every département.
+                if not self.import_one(
+                    SOURCES[slug], file, None, force, options["verbosity"], fail=False, complete=slug == "annuaire"
+                )
             ]
             if refused:
                 raise CommandError(f"Fichiers refusés (voir ci-dessus) : {', '.join(refused)}.")
@@ -46,14 +61,17 @@ class Command(BaseCommand):
             raise CommandError(f"Source inconnue « {source} ». Sources possibles : {', '.join(SOURCES)}.")
         if not path:
             raise CommandError("Indiquez le fichier à importer : edhub import SOURCE FICHIER")
-        self.import_one(SOURCES[source], Path(path), report, force, options["verbosity"], fail=True)
+        if complete is not None and source != "annuaire":
+            raise CommandError("--complete ne vaut que pour l'annuaire : seul l'annuaire ferme des écoles.")
+        complete = _departements(complete) if isinstance(complete, str) else complete
+        self.import_one(SOURCES[source], Path(path), report, force, options["verbosity"], fail=True, complete=complete)
 
-    def import_one(self, source, path, report, force, verbosity, fail):
+    def import_one(self, source, path, report, force, verbosity, fail, complete=None):
         """Import one file; False when it is refused (raised as a CommandError, exit status 1, when `fail`)."""
         total = _count_lines(path)
         with tqdm(total=total, desc=f"{source.slug}", unit=" lignes", disable=verbosity < 1) as bar:
             try:
-                outcome = run_import(source, path, force=force, progress=bar.update)
+                outcome = run_import(source, path, force=force, progress=bar.update, complete=complete)
             except RefusedFile as refusal:
                 message = f"{source.title} — fichier refusé, rien n'a été importé : {refusal}"
                 run = getattr(refusal, "run", None)
@@ -75,6 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{source.title} : {summary(run)}"))
         if run.scope_label:
             self.stdout.write(f"Territoires décrits : {run.scope_label}.")
+        if run.message:
+            self.stdout.write(run.message)
         if run.rejections:
             self.stdout.write("Lignes rejetées :")
         for line in rejection_lines(run):
@@ -87,6 +107,14 @@ class Command(BaseCommand):
             write_report(run, report)
             self.stdout.write(f"Rapport écrit dans {report}.")
         return True
+
+
+def _departements(text):
+    """'94,2A' or 'departement:94' -> {'94', '2A'}."""
+    codes = {departement_code(code.strip().removeprefix("departement:")) for code in text.split(",") if code.strip()}
+    if not codes:
+        raise CommandError("--complete : indiquez les codes des départements (ex. --complete 94,2A) ou rien.")
+    return codes
 
 
 def _count_lines(path):

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from edhub.opendata.importing import mark_interrupted
 from edhub.opendata.status import loaded_status
 from edhub.territories.models import Level
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Sortie JSON (pour les scripts).")
 
     def handle(self, *args, **options):
+        mark_interrupted()
         status = loaded_status()
         if options["json"]:
             self.stdout.write(json.dumps(status, ensure_ascii=False, indent=2))
@@ -42,4 +44,5 @@ class Command(BaseCommand):
             last = status["last_import"]
             self.stdout.write(
                 f"Dernier import : {last['source']} ({last['file']}), {last['status']}, {last['started_at']}"
+                + (f" — {last['message']}" if last["status"] != "success" and last["message"] else "")
             )
