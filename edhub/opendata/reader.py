@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,12 @@ from edhub.utils.text import column_key
 
 SEPARATORS = (";", ",", "\t")
 HEADER_SEARCH_LINES = 20
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# The longest value a cell of a table may hold (an address, a name: a few hundred characters): a longer one is an
+# unclosed quote swallowing the lines after it. Set on the csv module, whose limit is global, at each reading.
+MAX_FIELD = 100_000
+# What a damaged workbook raises while read: its zip, its compressed data, its XML (ParseError is a SyntaxError).
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, SyntaxError)
 
 
 class RefusedFile(Exception):
@@ -72,7 +79,7 @@ def open_table(path: Path, schema: Schema) -> Table:
         raise RefusedFile(f"Le fichier « {path.name} » est vide. {_expected(schema)}")
     if data[:4] == b"PK\x03\x04":
         return _xlsx_table(path, schema)
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not data.startswith(UTF16_BOMS):
         raise RefusedFile(
             f"Le fichier « {path.name} » n'est pas un fichier texte (contenu binaire). {_expected(schema)}"
         )
@@ -83,6 +90,9 @@ def open_table(path: Path, schema: Schema) -> Table:
 
 
 def decode(data: bytes) -> str:
+    if data.startswith(UTF16_BOMS):
+        # Excel's « Texte Unicode » export: UTF-16 with its byte order mark.
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -96,16 +106,20 @@ def _expected(schema: Schema) -> str:
 
 
 def _csv_table(text: str, path: Path, schema: Schema) -> Table:
+    csv.field_size_limit(MAX_FIELD)
     lines = text.splitlines()[:HEADER_SEARCH_LINES]
     best_missing = None
     for index, line in enumerate(lines):
         for separator in SEPARATORS:
             if separator not in line:
                 continue
-            cells = next(csv.reader([line], delimiter=separator))
+            try:
+                cells = next(csv.reader([line], delimiter=separator))
+            except csv.Error as error:
+                raise unreadable_line(path, index + 1, error) from None
             mapping = schema.match(cells)
             if mapping is not None:
-                rows = _csv_rows(text, index, separator, mapping, len(cells))
+                rows = _csv_rows(text, path, index, separator, mapping, len(cells))
                 return Table(cells, index + 1, mapping, rows, separator, tuple(lines[:index]))
             missing = schema.missing(cells)
             if best_missing is None or len(missing) < len(best_missing):
@@ -119,13 +133,32 @@ def _csv_table(text: str, path: Path, schema: Schema) -> Table:
     )
 
 
-def _csv_rows(text, header_index, separator, mapping, width):
+def unreadable_line(path, line, error):
+    """A csv.Error as the refusal of the whole file, naming the line."""
+    if "field larger than field limit" in str(error):
+        limit = f"{MAX_FIELD:,}".replace(",", "\u202f")
+        cause = (
+            f"une valeur dépasse {limit} caractères (guillemet ouvrant sans guillemet fermant ?). Corrigez cette "
+            "ligne ou reprenez le fichier officiel."
+        )
+    else:
+        cause = "elle n'est pas une ligne CSV valable (guillemets ou caractère nul ?). Corrigez cette ligne."
+    return RefusedFile(f"Le fichier « {path.name} » est refusé en entier : ligne {line} illisible, {cause}")
+
+
+def _csv_rows(text, path, header_index, separator, mapping, width):
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream, delimiter=separator)
     for _ in range(header_index + 1):
         next(reader)
     previous_end = reader.line_num
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise unreadable_line(path, previous_end + 1, error) from None
         line = previous_end + 1
         previous_end = reader.line_num
         if not any(c.strip() for c in cells):
@@ -140,10 +173,26 @@ def _json_table(text, path, schema):
         records = json.loads(text)
     except json.JSONDecodeError as error:
         raise RefusedFile(f"Le fichier « {path.name} » n'est pas un JSON valide (ligne {error.lineno}).") from error
+    except RecursionError:
+        raise RefusedFile(
+            f"Le fichier JSON « {path.name} » est imbriqué trop profondément pour être lu : ce n'est pas un export "
+            f"de données. {_expected(schema)}"
+        ) from None
     if isinstance(records, dict):
         records = records.get("results") or records.get("records") or []
-    if not records or not isinstance(records[0], dict):
+    if not isinstance(records, list):
+        raise RefusedFile(
+            f"Le fichier JSON « {path.name} » n'a pas de liste d'enregistrements (« results » ou « records » "
+            f"doit être une liste d'objets). {_expected(schema)}"
+        )
+    if not records:
         raise RefusedFile(f"Le fichier « {path.name} » ne contient aucun enregistrement. {_expected(schema)}")
+    wrong = next((number for number, record in enumerate(records, start=1) if not isinstance(record, dict)), None)
+    if wrong is not None:
+        raise RefusedFile(
+            f"Le fichier JSON « {path.name} » est refusé en entier : son enregistrement n° {wrong} n'est pas un objet "
+            f"(champ : valeur). {_expected(schema)}"
+        )
     header = list(records[0].keys())
     mapping = schema.match(header)
     if mapping is None:
@@ -171,25 +220,42 @@ def _xlsx_table(path, schema):
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
+    except XLSX_ERRORS as error:
         raise RefusedFile(f"Le fichier « {path.name} » n'est ni un CSV ni un classeur XLSX lisible.") from error
     for sheet in book.worksheets:
-        rows = sheet.iter_rows(values_only=True)
+        rows = _sheet_rows(path, sheet)
         preamble = []
-        for index, cells in enumerate(rows):
+        for index, cells in rows:
             if index >= HEADER_SEARCH_LINES:
                 break
             cells = ["" if c is None else str(c) for c in cells]
             mapping = schema.match(cells)
             if mapping is not None:
-                rows = _xlsx_rows(rows, index + 1, mapping)
-                return Table(cells, index + 1, mapping, rows, "xlsx", tuple(preamble))
+                return Table(cells, index + 1, mapping, _xlsx_rows(rows, mapping), "xlsx", tuple(preamble))
             preamble.append(" ".join(cells))
     raise RefusedFile(f"Aucune feuille du classeur « {path.name} » n'a l'en-tête attendu. {_expected(schema)}")
 
 
-def _xlsx_rows(rows, header_line, mapping):
-    for line, cells in enumerate(rows, start=header_line + 1):
+def _sheet_rows(path, sheet):
+    """(index, cells) of a sheet's rows; a truncated or damaged sheet refuses the file, naming where it breaks."""
+    rows = enumerate(sheet.iter_rows(values_only=True))
+    read = 0  # lines read whole
+    while True:
+        try:
+            index, cells = next(rows)
+        except StopIteration:
+            return
+        except XLSX_ERRORS:
+            raise RefusedFile(
+                f"Le classeur « {path.name} » est refusé en entier : sa feuille « {sheet.title} » est tronquée ou "
+                f"abîmée après la ligne {read}. Réenregistrez-le depuis le tableur ou reprenez le fichier officiel."
+            ) from None
+        read = index + 1
+        yield index, cells
+
+
+def _xlsx_rows(rows, mapping):
+    for index, cells in rows:
         if not any(c is not None and str(c).strip() for c in cells):
             continue
         row = {}
@@ -199,4 +265,4 @@ def _xlsx_rows(rows, header_line, mapping):
                 value = int(value)
             row[name] = "" if value is None else str(value).strip()
         row["_width"] = True
-        yield line, row
+        yield index + 1, row

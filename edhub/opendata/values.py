@@ -1,12 +1,16 @@
 """Parsing of single values from official files. Each parser raises ValueError with a French reason."""
 
 import datetime
+import math
 import re
 
 UAI_RE = re.compile(r"^\d{7}[A-Z]$")
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # the check letter of a UAI: its 7 digits modulo 23
 NS_VALUES = ("NS", "N.S.", "NC")  # « non significatif », « non communiqué »
 COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+# Above any count an official file gives (the premises of Paris are 1.5 million): a larger one is a typing or
+# export accident, and would not even fit the database.
+MAX_COUNT = 10_000_000
 
 
 def uai(text: str) -> str:
@@ -61,17 +65,23 @@ def number(text: str, *, allow_ns: bool = False) -> float | None:
     if allow_ns and value.upper() in NS_VALUES:
         return None
     try:
-        return float(value.replace(",", "."))
+        result = float(value.replace(",", "."))
     except ValueError:
         raise ValueError("nombre attendu") from None
+    if not math.isfinite(result):
+        raise ValueError("nombre attendu")
+    return result
 
 
-def count(text: str) -> int | None:
+def count(text: str, *, high: int = MAX_COUNT) -> int | None:
+    """A whole number from 0 to `high`, the largest plausible value of the field."""
     value = number(text)
     if value is None:
         return None
     if value < 0 or not float(value).is_integer():
         raise ValueError("nombre entier positif attendu")
+    if value > high:
+        raise ValueError(f"valeur hors de la plage plausible (0 à {high:,})".replace(",", "\u202f"))
     return int(value)
 
 

@@ -6,17 +6,23 @@ but for the refused run it records.
 """
 
 import csv
+import datetime
 import io
+import os
+import subprocess
+import zipfile
 
+import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from edhub.opendata.importing import run_import
+from edhub.opendata.importing import INTERRUPTED, run_import
 from edhub.opendata.models import ImportRun
 from edhub.opendata.reader import RefusedFile
 from edhub.opendata.sources import SOURCES
 from edhub.opendata.status import loaded_status
-from edhub.schools.models import School
+from edhub.schools.models import School, SchoolFigure
 from tests.conftest import OPENDATA
 
 pytestmark = pytest.mark.django_db
@@ -613,3 +619,173 @@ def test_a_file_whose_rows_are_another_datasets_is_refused_naming_it(write):
         "ips-ecoles fr-en-ips_ecoles.csv) ; 300 lignes rejetées pour la colonne « Identifiant_de_l_etablissement » : "
         "UAI manquant."
     )
+
+
+# --- Malformed files (issue 10): a clear refusal or warning, never a traceback ---------------------------------
+
+EXPECTED_IPS = (
+    "Format attendu pour « Indice de position sociale des écoles » : un tableau avec au moins les colonnes "
+    "« Rentrée scolaire », « UAI », « Code INSEE de la commune », « IPS »."
+)
+
+
+def test_a_300_kb_field_is_refused_naming_its_line(write):
+    def huge(lines, header, separator):
+        cells = split(lines[5])
+        cells[1] = "x" * 300_000
+        return [*lines[:5], join(cells), *lines[6:]]
+
+    assert refused("annuaire", write("annuaire", huge)) == (
+        "Le fichier « fr-en-annuaire-education.csv » est refusé en entier : ligne 6 illisible, une valeur dépasse "
+        "100\u202f000 caractères (guillemet ouvrant sans guillemet fermant ?). Corrigez cette ligne ou reprenez le "
+        "fichier officiel."
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"results": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "Le fichier JSON « ips.json » est imbriqué trop profondément pour être lu : ce n'est pas un export de "
+            f"données. {EXPECTED_IPS}",
+        ),
+        (
+            '{"results": 5}',
+            "Le fichier JSON « ips.json » n'a pas de liste d'enregistrements (« results » ou « records » doit être "
+            f"une liste d'objets). {EXPECTED_IPS}",
+        ),
+        (
+            '{"results": {"uai": "0940176F", "ips": 100}}',
+            "Le fichier JSON « ips.json » n'a pas de liste d'enregistrements (« results » ou « records » doit être "
+            f"une liste d'objets). {EXPECTED_IPS}",
+        ),
+        (
+            '[{"uai": "0940176F"}, 5]',
+            "Le fichier JSON « ips.json » est refusé en entier : son enregistrement n° 2 n'est pas un objet (champ : "
+            f"valeur). {EXPECTED_IPS}",
+        ),
+    ],
+    ids=["nested", "results-number", "results-object", "record-number"],
+)
+def test_a_json_file_of_the_wrong_shape_is_refused(tmp_path, content, message):
+    path = tmp_path / "ips.json"
+    path.write_text(content)
+    assert refused("ips-ecoles", path) == message
+
+
+def test_a_truncated_xlsx_sheet_is_refused_naming_where_it_breaks(tmp_path):
+    book = openpyxl.Workbook()
+    for line in FILES["ips-ecoles"][1]():
+        book.active.append(split(line))
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    path = tmp_path / "fr-en-ips_ecoles.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    assert refused("ips-ecoles", path) == (
+        "Le classeur « fr-en-ips_ecoles.xlsx » est refusé en entier : sa feuille « Sheet » est tronquée ou abîmée "
+        "après la ligne 150. Réenregistrez-le depuis le tableur ou reprenez le fichier officiel."
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_copy_with_its_bom_gives_the_same_as_utf8(write, encoding):
+    first = imported("annuaire", write("annuaire", name="utf8.csv"))
+    path = write("annuaire", encoding=encoding)
+    if encoding == "utf-16-be":  # Python writes the BOM for "utf-16" only
+        path.write_bytes(b"\xfe\xff" + path.read_bytes())
+    run = imported("annuaire", path)
+    assert outcome(run) == outcome(first) == ("success", 613, 0, 0, 0)
+    assert (run.rows_created, run.rows_updated, run.rows_unchanged) == (0, 0, 613)
+    assert School.objects.get(uai="0940513X").name == "Ecole maternelle Saint Exupéry"
+
+
+def test_implausible_counts_are_warnings_with_line_and_column_and_stay_empty(write):
+    def huge(lines, header, separator):
+        lines = list(lines)
+        for i, column, value in ((1, 11, "99999999999999999999999"), (2, 12, "1e300"), (3, 12, "nan")):
+            cells = split(lines[i])
+            cells[column] = value
+            lines[i] = join(cells)
+        return lines
+
+    figures = {
+        (f.school_id, f.variable): f.value
+        for f in SchoolFigure.objects.filter(rentree=2022, variable__in=["classes", "pupils"])
+    }
+    run = imported("effectifs-ecoles", write("effectifs-ecoles", huge))
+    assert outcome(run) == ("success", ROWS, 0, 3, 0)
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings] == [
+        (
+            2,
+            "Nombre total de classes",
+            "99999999999999999999999",
+            "valeur hors de la plage plausible (0 à 100) ; champ laissé vide",
+        ),
+        (
+            3,
+            "Nombre total d'élèves",
+            "1e300",
+            "valeur hors de la plage plausible (0 à 5\u202f000) ; champ laissé vide",
+        ),
+        (4, "Nombre total d'élèves", "nan", "nombre attendu ; champ laissé vide"),
+    ]
+    after = {
+        (f.school_id, f.variable): f.value
+        for f in SchoolFigure.objects.filter(rentree=2022, variable__in=["classes", "pupils"])
+    }
+    assert after == figures  # the session's values stay: nothing implausible is written
+
+
+def test_implausible_premises_counts_are_warnings(write):
+    def huge(lines, header, separator):
+        lines = list(lines)
+        cells = split(lines[header + 1])
+        cells[4] = "1e300"
+        lines[header + 1] = join(cells)
+        return lines
+
+    run = imported("arcep-debit", write("arcep-debit", huge))
+    assert outcome(run) == ("success", ROWS, 0, 1, 0)
+    assert [(w["line"], w["column"], w["value"], w["reason"]) for w in run.warnings[:1]] == [
+        (3, "nbr", "1e300", "valeur hors de la plage plausible (0 à 10\u202f000\u202f000) ; champ laissé vide")
+    ]
+
+
+def test_a_file_whose_only_row_is_rejected_is_refused(write):
+    def one_bad_row(lines, header, separator):
+        cells = split(lines[1])
+        cells[6] = "97701"
+        return [lines[0], join(cells)]
+
+    assert refused("ips-ecoles", write("ips-ecoles", one_bad_row)).startswith(
+        "1 lignes rejetées sur 1 dans « fr-en-ips_ecoles.csv » (aucune ligne acceptée) : le fichier est refusé en "
+        "entier."
+    )
+
+
+def test_an_interrupted_import_is_marked_failed_and_the_next_one_proceeds(write):
+    """A run whose process was killed, or running for 7 hours, is « interrompu » in edhub status; a run whose
+    process is alive (this one) is still running."""
+    going = ImportRun.objects.create(source="geoloc", file_name="en-cours.csv", checksum="2" * 64, pid=os.getpid())
+    stuck = ImportRun.objects.create(source="annuaire", file_name="bloque.csv", checksum="1" * 64, pid=os.getpid())
+    ImportRun.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - datetime.timedelta(hours=7))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    killed = ImportRun.objects.create(source="ips-ecoles", file_name="tue.csv", checksum="0" * 64, pid=gone.pid)
+
+    out = io.StringIO()
+    call_command("status", stdout=out)
+    assert out.getvalue().splitlines()[-1] == (
+        f"Dernier import : ips-ecoles (tue.csv), failed, {killed.started_at.isoformat(timespec='seconds')} — "
+        "Import interrompu : son processus s'est arrêté avant la fin (arrêt forcé, panne). Rien n'a été importé de "
+        "ce fichier ; relancez l'import."
+    )
+    runs = ImportRun.objects.filter(pk__in=[going.pk, stuck.pk, killed.pk]).order_by("pk")
+    assert [(r.status, r.message) for r in runs] == [("running", ""), ("failed", INTERRUPTED), ("failed", INTERRUPTED)]
+    assert imported("ips-ecoles", write("ips-ecoles")).status == "success"

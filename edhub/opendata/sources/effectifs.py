@@ -15,6 +15,9 @@ COUNT_COLUMNS = {
     "pupils_elementaire": Variable.PUPILS_ELEMENTAIRE,
     "pupils_ulis": Variable.PUPILS_ULIS,
 }
+# Plausible maxima for one école (the largest have about 1,000 pupils in 40 classes).
+MAX_CLASSES = 100
+MAX_PUPILS = 5_000
 
 
 class EffectifsEcolesSource(Source):
@@ -64,7 +67,11 @@ class EffectifsEcolesSource(Source):
             except Rejected as rejected:
                 self.reject(context, line, rejected)
                 continue
-            counts = {name: lenient(row, name, values.count, warnings) for name in COUNT_COLUMNS if name in row}
+            counts = {
+                name: lenient(row, name, values.count, warnings, high=MAX_CLASSES if name == "classes" else MAX_PUPILS)
+                for name in COUNT_COLUMNS
+                if name in row
+            }
             if counts.get("pupils") is None and row.get("pupils", "").strip() == "":
                 warnings.append(("pupils", "", "nombre d'élèves manquant ; champ laissé vide"))
             parts = sum(counts.get(n) or 0 for n in ("pupils_preelementaire", "pupils_elementaire", "pupils_ulis"))

@@ -9,6 +9,7 @@ from edhub.schools.writer import SchoolWriter
 from edhub.territories.resolver import CommuneResolver
 
 IPS_RANGE = (30.0, 200.0)
+MAX_PUPILS = 10_000  # of one école, collège or lycée (the largest lycées have about 4,000)
 LYCEE_KINDS = {"LEGT": Kind.LYCEE_GT, "LGT": Kind.LYCEE_GT, "LP": Kind.LYCEE_PRO, "LPO": Kind.LYCEE_POLYVALENT}
 COMMON_COLUMNS = {
     "rentree": ("Rentrée scolaire", "rentree_scolaire"),
@@ -102,7 +103,7 @@ class IpsSource(Source):
                 )
                 continue
             result[variable] = (value, SchoolFigure.Status.OK)
-        pupils = lenient(row, "pupils", values.count, warnings) if "pupils" in row else None
+        pupils = lenient(row, "pupils", values.count, warnings, high=MAX_PUPILS) if "pupils" in row else None
         if pupils is not None:
             result[Variable.PUPILS] = (float(pupils), SchoolFigure.Status.OK)
         return result
