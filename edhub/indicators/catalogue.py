@@ -470,12 +470,16 @@ def _connectivity():
         yield Indicator(
             slug=f"etablissements_sous_{speed}",
             label=f"Écoles et établissements dans une commune mal desservie à {speed} Mbit/s",
-            definition=f"Nombre d'écoles et d'établissements du répertoire (hors fermés) situés dans {slow}.",
+            definition=(
+                f"Nombre d'écoles et d'établissements du répertoire (hors fermés) situés dans {slow}, comptés là "
+                "où le répertoire les recense tous (voir la couverture)."
+            ),
             unit="établissements",
             theme="Connectivité",
             sources=("arcep-debit", *REGISTRY_SOURCES),
             period_rule=ARCEP_PERIOD,
-            coverage_rule=coverage_rule,
+            coverage_rule=_count_coverage_rule([])
+            + " Les établissements d'une commune sans statistiques Arcep ne sont pas comptés.",
             levels=TERRITORY_LEVELS,
             measure=SchoolsInSlowCommunes(variable=variable, threshold=SLOW_THRESHOLD),
             direction=Direction.HIGHER_IS_WORSE,

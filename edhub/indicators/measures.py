@@ -121,10 +121,8 @@ class OfFamily:
 NO_CELLS = frozenset()
 
 
-@dataclass(frozen=True)
-class SchoolCount(Measure):
-    """Schools of the registry (closed ones excepted) of some families (all kinds when none is given) and sector,
-    counted where the registry is complete only.
+class CoveredCells:
+    """Mixin of the counts of schools made where the registry is complete only.
 
     The registry lists every school of a family in a département when a source listing all of them is loaded there
     (inputs.COMPLETE_SOURCES; Inputs.described): such a (département, family) is a covered cell. A territory counts
@@ -133,39 +131,32 @@ class SchoolCount(Measure):
     Instead of (covered, universe) numbers, the vectors carry the sets of covered cells and of all cells, joined
     upward: a département counts once however many communes it has."""
 
-    families: tuple = ()
-    sector: str = ""
-    aggregation = Aggregation.SUM
+    families = ()
 
-    @property
-    def school_kinds(self):
-        return tuple(chain.from_iterable(FAMILY_KINDS[family] for family in self.families)) or None
-
-    def periods(self, inputs):
-        return _registry_periods(inputs)
-
-    def parts(self, inputs, period):
-        tree, described = inputs.tree, inputs.described
+    def cells(self, inputs):
+        """{département: (its covered cells, all its cells)} for the families counted."""
         families = self.families or COUNTED_FAMILIES
-        cells = {}  # département -> (covered cells, all cells)
-        for departement in set(tree.departement_of.values()):
+        cells = {}
+        for departement in set(inputs.tree.departement_of.values()):
             every = frozenset((departement, family) for family in families)
-            cells[departement] = (frozenset(every & described), every)
-        kinds, sector = set(self.school_kinds or ()), self.sector
-        schools = {}
-        for s in inputs.schools:
-            if not s.counted or (kinds and s.kind not in kinds) or (sector and s.sector != sector):
-                continue
-            departement = tree.departement_of_place(s.place)
-            family = FAMILY_OF_KIND.get(s.kind)
-            # A school of no family (another kind) counts where its département has a covered cell.
-            if (departement, family) in described or (family is None and cells.get(departement, (NO_CELLS,))[0]):
-                schools[s.uai] = (0, NO_CELLS, NO_CELLS, 1.0)
+            cells[departement] = (frozenset(every & inputs.described), every)
+        return cells
+
+    def covered(self, inputs, school, cells):
+        """Whether a school is in a covered cell (one of no family: where its département has a covered cell)."""
+        departement = inputs.tree.departement_of_place(school.place)
+        family = FAMILY_OF_KIND.get(school.kind)
+        if family is None:
+            return bool(cells.get(departement, (NO_CELLS,))[0])
+        return (departement, family) in inputs.described
+
+    def place_parts(self, inputs, cells):
+        tree = inputs.tree
         places = {}
         for place in tree.places:
             covered, every = cells.get(tree.departement_of_place(place.id), (NO_CELLS, NO_CELLS))
             places[place.id] = (int(bool(covered)), covered, every, 0.0)
-        return schools, places
+        return places
 
     def combine(self, vectors):
         if len(vectors) == 1:
@@ -184,6 +175,36 @@ class SchoolCount(Measure):
         if not n:
             return Value(None, None, None, 0.0)
         return Value(value, value, None, len(covered) / len(every))
+
+
+@dataclass(frozen=True)
+class SchoolCount(CoveredCells, Measure):
+    """Schools of the registry (closed ones excepted) of some families (all kinds when none is given) and sector,
+    counted in the covered cells only (see CoveredCells)."""
+
+    families: tuple = ()
+    sector: str = ""
+    aggregation = Aggregation.SUM
+
+    @property
+    def school_kinds(self):
+        return tuple(chain.from_iterable(FAMILY_KINDS[family] for family in self.families)) or None
+
+    def periods(self, inputs):
+        return _registry_periods(inputs)
+
+    def parts(self, inputs, period):
+        cells = self.cells(inputs)
+        kinds, sector = set(self.school_kinds or ()), self.sector
+        schools = {
+            s.uai: (0, NO_CELLS, NO_CELLS, 1.0)
+            for s in inputs.schools
+            if s.counted
+            and (not kinds or s.kind in kinds)
+            and (not sector or s.sector == sector)
+            and self.covered(inputs, s, cells)
+        }
+        return schools, self.place_parts(inputs, cells)
 
 
 @dataclass(frozen=True)
@@ -451,10 +472,11 @@ class ArcepShare(Measure):
 
 
 @dataclass(frozen=True)
-class SchoolsInSlowCommunes(Measure):
+class SchoolsInSlowCommunes(CoveredCells, Measure):
     """Schools of the registry located in a commune where fewer than `threshold` of the premises are eligible to
-    the speed of `variable` (Arcep; an arrondissement without figures takes its commune's). As a number, or as a
-    share (%) of the schools whose commune has figures. Coverage: share of schools whose commune has figures."""
+    the speed of `variable` (Arcep; an arrondissement without figures takes its commune's). As a number: in the
+    covered cells only, with their coverage (see CoveredCells; a school of a commune without figures is not
+    counted). As a share (%) of the schools whose commune has figures, with the share of those as coverage."""
 
     variable: str
     threshold: float = 0.5
@@ -479,6 +501,7 @@ class SchoolsInSlowCommunes(Measure):
             if premises
         }
         commune_of = inputs.tree.commune_of
+        cells = None if self.share else self.cells(inputs)
         parts = {}
         for school in inputs.schools:
             if not school.counted:
@@ -488,11 +511,19 @@ class SchoolsInSlowCommunes(Measure):
                 ratio = ratios.get(commune_of[school.place])
             known = int(ratio is not None)
             slow = float(known and ratio < self.threshold)
-            parts[school.uai] = (known, known, 1, slow, float(known)) if self.share else (0, known, 1, slow)
+            if self.share:
+                parts[school.uai] = (known, known, 1, slow, float(known))
+            elif known and self.covered(inputs, school, cells):
+                parts[school.uai] = (0, NO_CELLS, NO_CELLS, slow)
         if self.share:
             return parts, {}
-        # As a number, every commune has a value: 0 when none of its schools is in a slow commune.
-        return parts, dict.fromkeys(inputs.tree.place_ids, (1, 0, 0, 0.0))
+        return parts, self.place_parts(inputs, cells)
+
+    def combine(self, vectors):
+        return column_sums(vectors) if self.share else super().combine(vectors)
+
+    def finalize(self, total):
+        return Measure.finalize(self, total) if self.share else super().finalize(total)
 
 
 class Declared(Measure):

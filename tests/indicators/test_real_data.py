@@ -186,3 +186,11 @@ def test_partial_computation_matches_the_full_one(level, code):
     outcomes = compute(SESSION_INDICATORS, territory=territory(level, code), force=True)
     assert {(o.created, o.updated, o.deleted) for o in outcomes} == {(0, 0, 0)}
     assert sum(o.unchanged for o in outcomes) > 100
+
+
+def test_schools_in_badly_served_communes_are_counted_where_all_are_listed():
+    france = territory(Level.FRANCE, "FR")
+    slow = value_of("etablissements_sous_30", france, ARCEP)
+    # The écoles of 2 départements, the collèges of 101, no lycée: 103 cells of 303, as the count of schools.
+    assert (slow.value, slow.coverage) == (3_748, 103 / 303)
+    assert value_of("etablissements", france, registry_period()).value == 8_874
