@@ -84,6 +84,12 @@ def open_table(path: Path, schema: Schema) -> Table:
             f"Le fichier « {path.name} » n'est pas un fichier texte (contenu binaire). {_expected(schema)}"
         )
     text = decode(data)
+    if "\x00" in text:  # past the first bytes: no database stores it in a text
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise RefusedFile(
+            f"Le fichier « {path.name} » est refusé en entier : sa ligne {line} contient un caractère nul (contenu "
+            f"binaire dans un fichier texte, fichier abîmé ?). Reprenez le fichier officiel. {_expected(schema)}"
+        )
     if text.lstrip()[:1] in ("[", "{"):
         return _json_table(text, path, schema)
     return _csv_table(text, path, schema)

@@ -642,6 +642,19 @@ def test_a_300_kb_field_is_refused_naming_its_line(write):
     )
 
 
+def test_a_nul_character_past_the_first_bytes_is_refused_naming_its_line(write):
+    def nul(lines, header, separator):
+        return [*lines[:250], lines[250].replace("Ecole", "Ec\x00ole", 1), *lines[251:]]
+
+    assert refused("annuaire", write("annuaire", nul)) == (
+        "Le fichier « fr-en-annuaire-education.csv » est refusé en entier : sa ligne 251 contient un caractère nul "
+        "(contenu binaire dans un fichier texte, fichier abîmé ?). Reprenez le fichier officiel. Format attendu pour "
+        "« Annuaire de l'éducation (fr-en-annuaire-education) » : un tableau avec au moins les colonnes "
+        "« Identifiant_de_l_etablissement », « Nom_etablissement », « Type_etablissement », « Statut_public_prive », "
+        "« Code_commune »."
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
