@@ -30,7 +30,9 @@ WIDTHS = {"ordinateur": 1366, "téléphone": 390}
 # table containers that scroll without being a focusable, named region.
 LAYOUT = """() => {
   const context = document.createElement("canvas").getContext("2d");
-  const shown = (element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden";
+  // Shown: not in a closed <details> (content-visibility), nor display: none, nor visibility: hidden.
+  const shown = (element) =>
+    element.checkVisibility({visibilityProperty: true}) && element.getClientRects().length > 0;
   const width = (text, element) => {
     const style = getComputedStyle(element);
     context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
@@ -66,7 +68,7 @@ LAYOUT = """() => {
     }
   }
   const unreachable = [...document.querySelectorAll(".fr-table__container")]
-    .filter((container) => container.scrollWidth > container.clientWidth)
+    .filter((container) => shown(container) && container.scrollWidth > container.clientWidth)
     .filter((container) => container.tabIndex !== 0 || !container.getAttribute("aria-label"))
     .map((container) => container.querySelector("caption")?.textContent.trim() || "tableau sans titre");
   const figures = document.querySelector("#chiffres-cles + .fr-table .fr-table__container");
@@ -149,6 +151,8 @@ def read_every_page(browser, server_url, calls, width):
             page = contexts[account]
             response = page.goto(path)
             page.wait_for_load_state("load")
+            # Two frames: the resize observers of edhub/tables.js have run.
+            page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
             found = page.evaluate(LAYOUT)
             wrong = [f"réponse {response.status}"] if response.status != 200 else []
             if found["pageWidth"] > width:
