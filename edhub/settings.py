@@ -3,15 +3,18 @@
 Everything that differs between machines comes from the environment:
 - DATABASE_URL: defaults to the embedded SQLite file var/edhub.sqlite3 (PostgreSQL in production);
 - EDHUB_VAR_DIR: where the database, the open-data cache and the reports live (default: ./var);
-- SECRET_KEY, DEBUG, ALLOWED_HOSTS: production settings (see README).
+- SECRET_KEY, DEBUG, ALLOWED_HOSTS: production settings (see README). Production (EDHUB_ENV=production, or
+  ALLOWED_HOSTS or EDHUB_HTTPS set) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
+import secrets
 from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("EDHUB_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -23,8 +26,30 @@ NODE_MODULES_DIR = BASE_DIR / "node_modules"
 NINJA_DIR = Path(find_spec("ninja").origin).parent
 
 DEBUG = os.environ.get("DEBUG", "") in ("1", "true", "True")
-# The embedded demo runs on loopback with a key kept under var/; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "edhub-embedded-insecure-key-set-SECRET_KEY-in-production"
+# Production is declared (EDHUB_ENV=production) or implied by serving other hosts than loopback or HTTPS: it must set
+# SECRET_KEY and ALLOWED_HOSTS. The embedded platform (make run, make test) runs on loopback with a random key made
+# once and kept under var/ (never a key written in the repository).
+PRODUCTION = not DEBUG and (
+    os.environ.get("EDHUB_ENV") == "production"
+    or bool(os.environ.get("ALLOWED_HOSTS"))
+    or os.environ.get("EDHUB_HTTPS", "") in ("1", "true")
+)
+if PRODUCTION:
+    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not os.environ.get(name)]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"edhub en production : définissez {' et '.join(_missing)} dans l'environnement (voir README)."
+        )
+    SECRET_KEY = os.environ["SECRET_KEY"]
+else:
+    _key_file = VAR_DIR / "secret_key"
+    try:
+        with open(_key_file, "x", encoding="ascii") as _handle:  # the first start writes it, the others read it
+            os.chmod(_key_file, 0o600)
+            _handle.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        pass
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _key_file.read_text(encoding="ascii").strip()
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -51,15 +76,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "edhub.api.cache.ApiCacheMiddleware",
+    # Before the API's response cache: a cached API answer carries the security headers too, and counts in the limits.
     "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "edhub.utils.ratelimit.RateLimitMiddleware",
+    "edhub.api.cache.ApiCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "edhub.urls"
@@ -136,6 +163,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "inventories:index"
 LOGOUT_REDIRECT_URL = "home"
 LOGIN_ATTEMPTS, LOGIN_LOCK_SECONDS = 5, 15 * 60  # failed logins of one account before it is locked a while
+# Requests per minute and client address (edhub/utils/ratelimit.py), then 429 with Retry-After: generous, a person
+# never reaches them, nor do the benches (20 clients).
+RATE_LIMITS = {"login": 30, "upload": 60, "search": 3000, "api": 12000}
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 PROCONNECT = bool(os.environ.get("PROCONNECT_CLIENT_ID"))
 if PROCONNECT:
