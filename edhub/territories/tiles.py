@@ -46,8 +46,9 @@ _lock = threading.Lock()
 
 def geography_version():
     """The latest successful load of the reference geography: tiles stay valid until the next one."""
-    run = ImportRun.objects.succeeded().filter(source=GEOGRAPHY).order_by("-finished_at").first()
-    return f"{run.pk}-{run.checksum[:12]}" if run else "none"
+    runs = ImportRun.objects.succeeded().filter(source=GEOGRAPHY).order_by("-finished_at")
+    run = runs.values_list("pk", "checksum").first()  # asked on every tile: the two fields only
+    return f"{run[0]}-{run[1][:12]}" if run else "none"
 
 
 def _mercator(coordinates):
