@@ -127,12 +127,13 @@ def run_import(source, path, *, force=False, progress=None, complete=None) -> Ou
 
 def mark_interrupted():
     """Runs left « running » by a process that is gone (killed, or the machine stopped), or running for longer
-    than any import, become failed « interrompu »: their transaction was rolled back, the next import proceeds."""
+    than any import, become failed « interrompu »: their transaction was rolled back, the next import proceeds.
+    A run without a process id (the geography's) is judged by its age only."""
     now = timezone.now()
     over = [
         run.pk
         for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING).only("pid", "started_at")
-        if run.started_at < now - INTERRUPTED_AFTER or not process_alive(run.pid)
+        if run.started_at < now - INTERRUPTED_AFTER or (run.pid is not None and not process_alive(run.pid))
     ]
     return ImportRun.objects.filter(pk__in=over).update(
         status=ImportRun.Status.FAILED, message=INTERRUPTED, finished_at=now
@@ -140,8 +141,6 @@ def mark_interrupted():
 
 
 def process_alive(pid):
-    if pid is None:
-        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
