@@ -4,6 +4,8 @@ import csv
 import json
 from pathlib import Path
 
+from edhub.utils.exports import neutralised
+
 REPORT_COLUMNS = ("line", "column", "value", "reason")
 REPORT_HEADER = ("type", "ligne", "colonne", "valeur", "motif")
 REJECTION, WARNING = "rejet", "avertissement"
@@ -67,4 +69,4 @@ def write_report(run, path):
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(REPORT_HEADER)
         for kind, entry in entries:
-            writer.writerow([kind, *(entry[c] for c in REPORT_COLUMNS)])
+            writer.writerow([kind, *(neutralised(entry[c]) for c in REPORT_COLUMNS)])  # a file's text, never a formula

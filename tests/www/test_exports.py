@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 
 from edhub.accounts.models import Role
 from edhub.ami.models import Application
+from edhub.opendata.report import write_report
 from edhub.territories.models import Level, Territory
 from edhub.utils.exports import csv_response, xlsx_response
 from tests.accounts.factories import agent
@@ -91,3 +93,11 @@ def test_every_formula_start_is_neutralised_and_numbers_stay_numbers():
         (text, number) for text, number in zip(texts, [-3.2, 0, -7, 1.5, None, None, None, None], strict=True)
     ]
     assert [row[1].data_type for row in sheet.iter_rows(min_row=2, max_row=4)] == ["n", "n", "n"]
+
+
+def test_an_import_report_never_carries_a_formula_of_the_imported_file(tmp_path):
+    rejection = {"line": 2, "column": "Nom", "value": '=HYPERLINK("http://x")', "reason": "nom invalide"}
+    run = SimpleNamespace(rejections=[rejection], warnings=[])
+    write_report(run, tmp_path / "rapport.csv")
+    rows = list(csv.reader((tmp_path / "rapport.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[1] == ["rejet", "2", "Nom", '\'=HYPERLINK("http://x")', "nom invalide"]
