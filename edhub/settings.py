@@ -157,6 +157,20 @@ TASKS = {
         else "django_tasks_db.DatabaseBackend"
     }
 }
+# A job holds a lease on its upload, renewed while it works: a job silent for longer (its worker died) is taken
+# back, re-queued once, then failed. A job running longer than its budget is failed.
+TASK_LEASE_SECONDS = int(os.environ.get("EDHUB_TASK_LEASE_SECONDS", "60"))
+TASK_MAX_SECONDS = int(os.environ.get("EDHUB_TASK_MAX_SECONDS", "300"))
+# What an uploaded inventory may hold, checked before it is read (a zip bomb is refused from its directory).
+INVENTORY_LIMITS = {
+    "rows": 120_000,  # a national inventory: about 60,000 schools, a few rentrées
+    "columns": 100,  # the template has 26
+    "cell_chars": 1_000,  # the longest value of a cell (a name: 100)
+    "line_chars": 10_000,  # the longest line of a CSV
+    "unzipped_bytes": 256 * 1024 * 1024,  # an XLSX's entries, declared sizes added up (100,000 rows: 110 MB)
+    "zip_ratio": 100,  # an entry's declared size over its compressed size (a real workbook: under 30)
+    "problems_per_kind": 100,  # problems kept per column and effect (all are counted)
+}
 
 # Accounts: local accounts for the embedded platform; ProConnect (OpenID Connect) when PROCONNECT_CLIENT_ID is set.
 LOGIN_URL = "accounts:login"

@@ -46,6 +46,7 @@ class Upload(models.Model):
         CONFIRMED = "confirmed", "Publié"
         ROLLED_BACK = "rolled_back", "Annulé (retour à la version précédente)"
         CANCELLED = "cancelled", "Abandonné"
+        FAILED = "failed", "Analyse échouée"
 
     # The dataset it is a version of: the uploader's territory (None: the national dataset).
     territory = models.ForeignKey(
@@ -68,7 +69,13 @@ class Upload(models.Model):
     rows_rejected = models.PositiveIntegerField("lignes rejetées", default=0)
     # One entry per problem (line, column): {"line": 12, "column": "Classes", "value": "-3", "reason": "…",
     # "effect": "valeur ignorée", "blocking": false}; only a blocking problem (effect "ligne rejetée") rejects a row.
+    # Only the first problems of each kind (column and effect) are kept; problem_counts counts them all:
+    # [{"column": "Classes", "effect": "valeur ignorée", "blocking": false, "count": 3}].
     problems = models.JSONField("anomalies", default=list, blank=True)
+    problem_counts = models.JSONField("anomalies par sorte", default=list, blank=True)
+    # The analysis' lease: the job renews heartbeat_at while it works; attempts counts the analyses started.
+    heartbeat_at = models.DateTimeField("dernier signe de l'analyse", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("analyses lancées", default=0)
     version = models.PositiveIntegerField("version", null=True, blank=True)
     created_at = models.DateTimeField("déposé le", auto_now_add=True)
     confirmed_at = models.DateTimeField("publié le", null=True, blank=True)
@@ -105,12 +112,16 @@ class Upload(models.Model):
         return self.status in (self.Status.PENDING, self.Status.VALIDATING)
 
     @property
-    def blocking_problems(self):
-        return [problem for problem in self.problems if problem["blocking"]]
+    def blocking_count(self):
+        return sum(kind["count"] for kind in self.problem_counts if kind["blocking"])
 
     @property
-    def warnings(self):
-        return [problem for problem in self.problems if not problem["blocking"]]
+    def warning_count(self):
+        return sum(kind["count"] for kind in self.problem_counts if not kind["blocking"])
+
+    @property
+    def problems_not_kept(self):
+        return self.blocking_count + self.warning_count - len(self.problems)
 
 
 class DeclarationQuerySet(models.QuerySet):

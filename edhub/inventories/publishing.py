@@ -13,6 +13,9 @@ from edhub.inventories.models import SOURCE, Upload
 from edhub.opendata.models import ImportRun
 from edhub.opendata.values import school_years
 
+# What can be abandoned: anything not being analysed nor published (a stuck analysis is failed first: tasks.reclaim).
+ABANDONABLE = (Upload.Status.PENDING, Upload.Status.VALIDATED, Upload.Status.REFUSED, Upload.Status.FAILED)
+
 
 class NotAllowed(Exception):
     """The action is not possible in the upload's current state; the message says why, in French."""
@@ -70,11 +73,30 @@ def cancel(upload):
     """Drop an analysed upload that will not be published (its declarations go with it)."""
     with transaction.atomic():
         upload = Upload.objects.select_for_update().get(pk=upload.pk)
-        if upload.status not in (Upload.Status.VALIDATED, Upload.Status.REFUSED):
+        if upload.status not in ABANDONABLE:
             raise NotAllowed(f"Ce dépôt ne peut pas être abandonné : il est « {upload.get_status_display()} ».")
         upload.declarations.all().delete()
         upload.status = Upload.Status.CANCELLED
         upload.save()
+    return upload
+
+
+def rerun(upload):
+    """Analyse a failed upload again, from scratch."""
+    from edhub.inventories.tasks import validate_upload
+
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if upload.status != Upload.Status.FAILED:
+            raise NotAllowed(
+                f"Seule une analyse échouée peut être relancée (ce dépôt est « {upload.get_status_display()} »)."
+            )
+        upload.declarations.all().delete()
+        upload.status, upload.progress, upload.message, upload.attempts = Upload.Status.PENDING, 0, "", 0
+        upload.rows_read = upload.rows_valid = upload.rows_blank = upload.rows_rejected = 0
+        upload.problems, upload.problem_counts = [], []
+        upload.save()
+        transaction.on_commit(lambda: validate_upload.enqueue(upload.pk))
     return upload
 
 

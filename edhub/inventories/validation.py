@@ -11,18 +11,25 @@ declares nothing, has more than half of its filled rows rejected, or has columns
 published before the agent has seen the preview and confirmed it.
 """
 
+import contextlib
+import csv
 import datetime
 import logging
+import time
 import zipfile
 from collections import Counter
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
 from edhub.inventories.columns import COLUMNS, COLUMNS_BY_NAME, DATA_COLUMNS
-from edhub.inventories.files import mismatch
+from edhub.inventories.files import fr_int, mismatch, over_limits
 from edhub.inventories.models import Declaration, Technology, Upload
 from edhub.opendata import values
+from edhub.opendata.figures import write_rows
 from edhub.opendata.reader import RefusedFile, Schema, open_table
 from edhub.opendata.sources.base import FirstLines, Rejected, parse
 from edhub.schools.models import School, State
@@ -35,6 +42,7 @@ SCHEMA = Schema(
     required=("uai", "rentree"),
 )
 PROGRESS_EVERY = 250  # rows between two progress updates
+DECLARATION_FIELDS = ["upload", "school", "rentree", "line", *(column.name for column in DATA_COLUMNS)]
 FIRST_RENTREE = 2000
 MAX_PUPILS_PER_CLASS = 35  # above: a warning
 SHIFTED_MIN_VALUES = 3  # a column with at least this many unreadable values, most of its values, looks shifted
@@ -83,64 +91,160 @@ def current_rentree(today=None):
     return today.year if today.month >= 9 else today.year - 1
 
 
+class LeaseLost(Exception):
+    """The analysis was taken back from this job (its lease expired: see tasks.reclaim): it stops, writing nothing."""
+
+
+class OverBudget(Exception):
+    """The analysis ran longer than settings.TASK_MAX_SECONDS."""
+
+
 def validate(upload):
     """Read the upload's file, check every row, store its declarations (not yet published) or refuse it whole.
-    Whatever happens, the upload does not stay « Analyse en cours »: an internal error refuses it and is logged."""
+    Only a pending upload is analysed. Whatever happens, the upload does not stay « Analyse en cours »: an
+    analysis over its time budget or stopped by an internal error fails, saying why (the error is logged)."""
+    claimed = Upload.objects.filter(pk=upload.pk, status=Upload.Status.PENDING).update(
+        status=Upload.Status.VALIDATING, progress=0, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    upload.refresh_from_db()
+    if not claimed:
+        return upload
+    job = Job(upload)
     try:
-        return _validate(upload)
-    except Exception:
+        return _validate(upload, job)
+    except LeaseLost:
+        logger.warning("Analysis of inventory upload %s was taken back from this job", upload.pk)
+        return Upload.objects.get(pk=upload.pk)
+    except OverBudget:
+        message = (
+            f"L'analyse a dépassé sa durée maximale ({settings.TASK_MAX_SECONDS} s) : le fichier est trop lourd "
+            "pour être analysé d'un seul tenant. Découpez-le (par commune ou par département) et déposez chaque "
+            "morceau."
+        )
+    except Exception as error:
         logger.exception("Analysis of inventory upload %s failed", upload.pk)
         message = (
-            "L'analyse du fichier a échoué sur une erreur interne d'edhub, signalée à ses administrateurs. Déposez-le "
-            "à nouveau plus tard ; si l'erreur persiste, joignez le fichier à votre demande d'assistance."
+            f"L'analyse du fichier a échoué sur une erreur interne d'edhub ({type(error).__name__}), signalée à ses "
+            "administrateurs. Relancez l'analyse plus tard ; si l'erreur persiste, joignez le fichier à votre "
+            "demande d'assistance."
         )
-        upload = Upload.objects.get(pk=upload.pk)
-        _finish(upload, Upload.Status.REFUSED, message=message)
-        return upload
+    upload = Upload.objects.get(pk=upload.pk)
+    upload.problems, upload.problem_counts = [], []
+    with contextlib.suppress(LeaseLost):  # taken back meanwhile: its new job reports
+        job.finish(upload, Upload.Status.FAILED, message=message)
+    return Upload.objects.get(pk=upload.pk)
 
 
-def _validate(upload):
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.VALIDATING, progress=0)
-    checker = RowChecker(habilitation_of(upload.author))
+class Job:
+    """The lease of one analysis on its upload: renewed with the progress, checked before anything is written."""
+
+    def __init__(self, upload):
+        self.pk, self.attempt = upload.pk, upload.attempts
+        self.deadline = time.monotonic() + settings.TASK_MAX_SECONDS
+
+    def beat(self, **fields):
+        if time.monotonic() > self.deadline:
+            raise OverBudget
+        mine = Upload.objects.filter(pk=self.pk, status=Upload.Status.VALIDATING, attempts=self.attempt)
+        if not mine.update(heartbeat_at=timezone.now(), **fields):
+            raise LeaseLost
+
+    def finish(self, upload, status, message=""):
+        with transaction.atomic():
+            current = Upload.objects.select_for_update().filter(pk=self.pk).values("status", "attempts").first()
+            if current != {"status": Upload.Status.VALIDATING, "attempts": self.attempt}:
+                raise LeaseLost
+            upload.status, upload.message, upload.progress, upload.heartbeat_at = status, message, 100, None
+            upload.save()
+
+
+def _validate(upload, job):
     try:
         with upload.file.open("rb") as file:
-            wrong_content = mismatch(upload.file_name, file)
+            wrong_content = mismatch(upload.file_name, file) or over_limits(upload.file_name, file)
         if wrong_content:
             raise RefusedFile(wrong_content)
         table = open_table(upload.file.path, SCHEMA)
-        declarations, problems, counts = _read(upload, table, checker)
+        if len(table.header) > settings.INVENTORY_LIMITS["columns"]:
+            raise RefusedFile(
+                f"Le fichier « {upload.file_name} » est refusé en entier : son en-tête compte "
+                f"{fr_int(len(table.header))} colonnes (au plus {settings.INVENTORY_LIMITS['columns']}, limite "
+                "d'edhub). Déposez le modèle, sans colonnes ajoutées."
+            )
+        checker = RowChecker(habilitation_of(upload.author))
+        declarations, problems, counts = _read(upload, table, checker, job)
     except RefusedFile as error:
-        _finish(upload, Upload.Status.REFUSED, message=str(error))
+        job.finish(upload, Upload.Status.REFUSED, message=str(error))
+        return upload
+    except csv.Error as error:  # a line the reader could not split (a field over its limit)
+        message = (
+            f"Le fichier « {upload.file_name} » est refusé en entier : une ligne n'est pas du CSV lisible ({error})."
+        )
+        job.finish(upload, Upload.Status.REFUSED, message=message)
         return upload
     upload.rows_read = sum(counts.values())
     upload.rows_valid, upload.rows_blank, upload.rows_rejected = counts[DECLARED], counts[BLANK], counts[REJECTED]
-    upload.problems = problems
+    upload.problems, upload.problem_counts = problems.kept, problems.counts()
     refusal = _refusal(upload, checker)
     if refusal:
-        _finish(upload, Upload.Status.REFUSED, message=refusal)
+        job.finish(upload, Upload.Status.REFUSED, message=refusal)
         return upload
     with transaction.atomic():
-        Declaration.objects.bulk_create(declarations, batch_size=1000)
-        _finish(upload, Upload.Status.VALIDATED, message=_columns_note(table))
+        write_rows(Declaration, DECLARATION_FIELDS, DECLARATION_FIELDS[:3], declarations, [])
+        job.finish(upload, Upload.Status.VALIDATED, message=_columns_note(table))
     return upload
 
 
-def _read(upload, table, checker):
-    """([Declaration], [problem], Counter of DECLARED, BLANK and REJECTED rows) of a table."""
+class ProblemLog:
+    """The problems of an upload: all counted by kind (column and effect), the first ones of each kind kept."""
+
+    def __init__(self):
+        self.kept, self.by_kind = [], Counter()
+        self.per_kind = settings.INVENTORY_LIMITS["problems_per_kind"]
+
+    def extend(self, problems):
+        for problem in problems:
+            kind = (problem["column"], problem["effect"])
+            self.by_kind[kind] += 1
+            if self.by_kind[kind] <= self.per_kind:
+                self.kept.append(problem)
+
+    def counts(self):
+        return [
+            {"column": column, "effect": effect, "blocking": effect == ROW_REJECTED, "count": count}
+            for (column, effect), count in self.by_kind.items()
+        ]
+
+
+def _read(upload, table, checker, job):
+    """([declaration as a tuple of DECLARATION_FIELDS], ProblemLog, Counter of DECLARED, BLANK and REJECTED rows)
+    of a table."""
+    limits = settings.INVENTORY_LIMITS
     total = max(_line_count(upload.file.path) - table.header_line, 1)
-    declarations, problems, counts = [], [], Counter()
-    for line, row in table.rows:
+    declarations, problems, counts = [], ProblemLog(), Counter()
+    for read, (line, row) in enumerate(table.rows, start=1):
+        if read > limits["rows"]:
+            raise RefusedFile(
+                f"Le fichier « {upload.file_name} » est refusé en entier : il compte plus de {fr_int(limits['rows'])} "
+                "lignes de données (limite d'edhub). Découpez-le (par commune ou par département) et déposez chaque "
+                "morceau."
+            )
+        if any(len(value) > limits["cell_chars"] for value in row.values() if type(value) is str):
+            name, value = next((n, v) for n, v in row.items() if type(v) is str and len(v) > limits["cell_chars"])
+            raise RefusedFile(
+                f"Le fichier « {upload.file_name} » est refusé en entier : la valeur de la ligne {line}, colonne "
+                f"« {COLUMNS_BY_NAME[name].header} », compte {fr_int(len(value))} caractères (au plus "
+                f"{fr_int(limits['cell_chars'])}, limite d'edhub). Corrigez cette valeur."
+            )
         declaration, found = checker.check(line, row)
         problems.extend(found)
         if declaration is not None:
-            declaration.upload = upload
-            declarations.append(declaration)
+            declarations.append((upload.pk, *declaration))
             counts[DECLARED] += 1
         else:
             counts[REJECTED if found else BLANK] += 1
-        read = sum(counts.values())
         if read % PROGRESS_EVERY == 0:
-            Upload.objects.filter(pk=upload.pk).update(progress=min(99, 100 * read // total), rows_read=read)
+            job.beat(progress=min(99, 100 * read // total), rows_read=read)
     return declarations, problems, counts
 
 
@@ -193,11 +297,6 @@ def _columns_note(table):
     return " ".join(notes)
 
 
-def _finish(upload, status, message=""):
-    upload.status, upload.message, upload.progress = status, message, 100
-    upload.save()
-
-
 def _line_count(path):
     """The number of lines (CSV) or rows (XLSX) of the file, for the progress bar."""
     with open(path, "rb") as handle:
@@ -239,9 +338,11 @@ class RowChecker:
         self.causes = Counter()  # rejected rows by cause (a key of CAUSES)
         self.filled = Counter()  # declarative columns: non-empty values
         self.unreadable = Counter()  # declarative columns: values that could not be read
+        self.values = {}  # (column, raw value): (value, Rejected or None)
 
     def check(self, line, row):
-        """(Declaration or None, [problems]) of one row: no declaration and no problem for a row left blank."""
+        """(declaration or None, [problems]) of one row, the declaration as the values of DECLARATION_FIELDS but the
+        upload: no declaration and no problem for a row left blank."""
         width_ok = row.pop("_width")
         if not any(row.get(column.name, "").strip() for column in DATA_COLUMNS):
             return None, []
@@ -263,7 +364,7 @@ class RowChecker:
         fields = {}
         for column in DATA_COLUMNS:
             try:
-                fields[column.name] = read_value(row, column)
+                fields[column.name] = self.read(row, column)
             except Rejected as error:
                 fields[column.name] = empty(column)
                 problems.append(_problem(line, error.column, error.value, error.reason, VALUE_IGNORED))
@@ -289,7 +390,20 @@ class RowChecker:
         problems.extend(_problem(line, *warning, VALUE_KEPT) for warning in _warnings(fields))
         if self.states.get(uai) == State.CLOSED:
             problems.append(_problem(line, "uai", uai, "école ou établissement fermé au répertoire", VALUE_KEPT))
-        return Declaration(school_id=uai, rentree=rentree, line=line, **fields), _in_column_order(problems)
+        return (uai, rentree, line, *(fields[column.name] for column in DATA_COLUMNS)), _in_column_order(problems)
+
+    def read(self, row, column):
+        """read_value, remembered for each column and raw value: an inventory repeats the same few values."""
+        key = (column.name, row.get(column.name, ""))
+        found = self.values.get(key)
+        if found is None:
+            try:
+                found = self.values[key] = (read_value(row, column), None)
+            except Rejected as error:
+                found = self.values[key] = (None, error)
+        if found[1] is not None:
+            raise found[1].with_traceback(None)  # the same error again, without the frames of its previous raises
+        return found[0]
 
     def shifted_columns(self):
         """The declarative columns most of whose values could not be read (at least SHIFTED_MIN_VALUES of them)."""
@@ -327,10 +441,12 @@ class NotDeclarable(Rejected):
         self.cause = cause
 
 
+COLUMN_ORDER = {column.header: index for index, column in enumerate(COLUMNS)}
+
+
 def _in_column_order(problems):
     """A row's problems in the order of the template's columns (problems of the whole row first)."""
-    order = {column.header: index for index, column in enumerate(COLUMNS)}
-    return sorted(problems, key=lambda problem: order.get(problem["column"], -1))
+    return sorted(problems, key=lambda problem: COLUMN_ORDER.get(problem["column"], -1)) if problems else problems
 
 
 def empty(column):

@@ -311,17 +311,21 @@ def test_a_workbook_damaged_after_its_header_is_refused_not_left_in_analysis(com
     assert not Declaration.objects.filter(upload=upload).exists()
 
 
-def test_an_internal_error_refuses_the_upload_instead_of_leaving_it_in_analysis(commune_agent, monkeypatch, caplog):
+def test_an_internal_error_fails_the_upload_with_its_reason_instead_of_leaving_it_in_analysis(
+    commune_agent, monkeypatch, caplog
+):
     def broken(self, line, row):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(RowChecker, "check", broken)
     upload = upload_file(commune_agent, inventory_csv([row(CRETEIL_ECOLE)]))
-    assert (upload.status, upload.progress) == (Upload.Status.REFUSED, 100)
+    assert (upload.status, upload.progress, upload.heartbeat_at) == (Upload.Status.FAILED, 100, None)
     assert upload.message == (
-        "L'analyse du fichier a échoué sur une erreur interne d'edhub, signalée à ses administrateurs. Déposez-le à "
-        "nouveau plus tard ; si l'erreur persiste, joignez le fichier à votre demande d'assistance."
+        "L'analyse du fichier a échoué sur une erreur interne d'edhub (RuntimeError), signalée à ses "
+        "administrateurs. Relancez l'analyse plus tard ; si l'erreur persiste, joignez le fichier à votre demande "
+        "d'assistance."
     )
+    assert not Declaration.objects.filter(upload=upload).exists()
     assert [record.getMessage() for record in caplog.records] == [f"Analysis of inventory upload {upload.pk} failed"]
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import zipfile
 
 import openpyxl
 from django.core.files.base import ContentFile
@@ -90,4 +91,22 @@ def filled_template(user, filled):
             sheet.cell(cells[0].row, positions[header], value)
     buffer = io.BytesIO()
     book.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_bomb(rows):
+    """An XLSX whose sheet holds `rows` identical rows: a few kilobytes expanding a thousandfold."""
+    cells = "".join(f'<c t="inlineStr"><is><t>{value}</t></is></c>' for value in [CRETEIL_ECOLE, "2025", "200"])
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        f'2006/main"><dimension ref="A1:C{rows}"/><sheetData>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(head.encode())
+            sheet.write(f"<row>{cells}</row>".encode() * rows)
+            sheet.write(b"</sheetData></worksheet>")
     return buffer.getvalue()

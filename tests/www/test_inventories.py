@@ -1,6 +1,7 @@
 """The inventory pages: template download, upload, preview, publication, rollback, and who may do what."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -14,7 +15,15 @@ from edhub.inventories.tasks import INLINE_MAX_BYTES
 from edhub.inventories.validation import current_rentree
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent
-from tests.inventories.utils import CRETEIL_ECOLE, CRETEIL_ECOLE_2, FRESNES_ECOLE, inventory_csv, row, upload_file
+from tests.inventories.utils import (
+    CRETEIL_ECOLE,
+    CRETEIL_ECOLE_2,
+    FRESNES_ECOLE,
+    inventory_csv,
+    row,
+    upload_file,
+    zip_bomb,
+)
 from tests.www.utils import text_of
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +186,20 @@ def test_wrong_files_are_refused_by_the_form(client, commune_agent, name, conten
     assert not Upload.objects.filter(author=commune_agent).exists()
 
 
+def test_a_zip_bomb_is_refused_by_the_form_before_it_is_stored(client, commune_agent):
+    content = zip_bomb(200_000)
+    entry = zipfile.ZipFile(io.BytesIO(content)).getinfo("xl/worksheets/sheet1.xml")
+    response = post_file(client, content, "bombe.xlsx")
+    assert response.status_code == 200
+    ratio = f"{entry.file_size // entry.compress_size:,}".replace(",", " ")  # text_of: spaces collapsed
+    assert (
+        f"Le fichier « bombe.xlsx » est refusé en entier : sa partie « xl/worksheets/sheet1.xml » est compressée "
+        f"{ratio} fois, ce qu’aucun tableur ne produit (bombe de décompression ?) (au plus 100 fois, limite "
+        "d’edhub)."
+    ) in text_of(response).replace("'", "’")
+    assert not Upload.objects.filter(author=commune_agent).exists()
+
+
 def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, commune_agent):
     ecoles = writable_schools(habilitation_of(commune_agent)).values_list("uai", flat=True)
     rows = [row(uai, **{"Rentrée": str(rentree)}) for rentree in range(2005, 2026) for uai in ecoles]
@@ -228,6 +251,10 @@ def test_the_documentation_is_public(client):
     text = text_of(client.get(reverse("inventories:documentation")))
     assert "Classes avec vidéoprojecteur ou écran interactif" in text
     assert "Une cellule vide signifie « inconnu »" in text
+    assert (
+        "Limites d’un dépôt, vérifiées avant sa lecture : 120 000 lignes de données, 100 colonnes, 1 000 caractères "
+        "par valeur et 10 000 par ligne (CSV), 256,0 Mio une fois décompressé (XLSX)."
+    ) in text
 
 
 def test_the_school_page_shows_the_declaration_in_force(client, commune_agent, django_capture_on_commit_callbacks):

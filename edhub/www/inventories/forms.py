@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from edhub.inventories.files import mismatch
+from edhub.inventories.files import mismatch, over_limits
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv", ".txt")
 
@@ -25,7 +25,7 @@ class UploadForm(forms.Form):
                 f"Le fichier pèse {filesizeformat(file.size)} : la limite est de "
                 f"{filesizeformat(settings.FILE_UPLOAD_MAX_BYTES)}. Découpez-le par commune ou par département."
             )
-        wrong_content = mismatch(file.name, file)
+        wrong_content = mismatch(file.name, file) or over_limits(file.name, file)
         if wrong_content:
             raise forms.ValidationError(wrong_content)
         return file

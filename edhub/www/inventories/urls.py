@@ -10,5 +10,5 @@ urlpatterns = [
     path("depots/<int:pk>/", views.upload_detail, name="upload"),
     path("depots/<int:pk>/avancement/", views.progress, name="progress"),
     path("depots/<int:pk>/anomalies.csv", views.problems, name="problems"),
-    re_path(r"^depots/(?P<pk>[0-9]+)/(?P<action>publish|cancel|rollback)/$", views.act, name="act"),
+    re_path(r"^depots/(?P<pk>[0-9]+)/(?P<action>publish|cancel|rerun|rollback)/$", views.act, name="act"),
 ]

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +15,7 @@ from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
 from edhub.inventories import publishing
 from edhub.inventories.columns import COLUMNS
 from edhub.inventories.models import Upload
-from edhub.inventories.tasks import INLINE_MAX_BYTES, validate_upload
+from edhub.inventories.tasks import INLINE_MAX_BYTES, reclaim, validate_upload
 from edhub.inventories.template import XLSX_TYPE, template_csv, template_xlsx
 from edhub.inventories.validation import current_rentree, validate
 from edhub.utils.exports import csv_response
@@ -43,6 +44,7 @@ def _writer(request):
 
 
 def _upload_of(request, pk):
+    reclaim()  # an analysis whose worker died is taken back before its page says where it is
     return get_object_or_404(Upload.objects.visible_to(_habilitation(request)).select_related("territory"), pk=pk)
 
 
@@ -53,6 +55,7 @@ def documentation(request):
         "inventories/documentation.html",
         {
             "columns": COLUMNS,
+            "limits": settings.INVENTORY_LIMITS,
             "active_nav": "inventories",
             "breadcrumb_data": _crumbs(
                 "Modèle d'inventaire", [{"url": reverse("inventories:index"), "title": "Inventaires locaux"}]
@@ -64,6 +67,7 @@ def documentation(request):
 @login_required
 def index(request):
     habilitation = _habilitation(request)
+    reclaim()
     form = UploadForm()
     if request.method == "POST":
         _writer(request)
@@ -135,8 +139,9 @@ def upload_detail(request, pk):
             "can_write": habilitation.can_write,
             "problems": problems[:PROBLEMS_SHOWN],
             "problems_hidden": max(0, len(problems) - PROBLEMS_SHOWN),
-            "blocking_count": len(upload.blocking_problems),
-            "warning_count": len(upload.warnings),
+            "problems_per_kind": settings.INVENTORY_LIMITS["problems_per_kind"],
+            "blocking_count": upload.blocking_count,
+            "warning_count": upload.warning_count,
             "preview": preview if upload.status in (Upload.Status.VALIDATED, Upload.Status.CONFIRMED) else [],
             "rollback_form": RollbackForm(),
             "active_nav": "inventories",
@@ -179,6 +184,8 @@ def act(request, pk, action):
             publishing.publish(upload, request.user)
         elif action == "cancel":
             publishing.cancel(upload)
+        elif action == "rerun":
+            publishing.rerun(upload)
         elif action == "rollback":
             publishing.roll_back(upload, request.user, request.POST.get("reason", ""))
         else:
