@@ -68,18 +68,29 @@ def test_tile_without_any_commune_is_empty(client):
 
 
 @pytest.mark.parametrize(
-    ("url", "detail"),
+    ("url", "location", "kind"),
     [
-        ("/api/v1/tiles/departement/4/8/5.mvt", "Paramètre level invalide : tuiles pour commune seulement."),
-        ("/api/v1/tiles/commune/9/0/0.mvt", "Tuile 9/0/0 invalide : zoom de 0 à 8, x et y de 0 à 2^zoom - 1."),
-        ("/api/v1/tiles/commune/4/16/5.mvt", "Tuile 4/16/5 invalide : zoom de 0 à 8, x et y de 0 à 2^zoom - 1."),
+        ("/api/v1/tiles/departement/4/8/5.mvt", "level", "literal_error"),
+        ("/api/v1/tiles/commune/9/0/0.mvt", "z", "less_than_equal"),
+        ("/api/v1/tiles/commune/-1/0/0.mvt", "z", "greater_than_equal"),
+        ("/api/v1/tiles/commune/8/256/0.mvt", "x", "less_than_equal"),
+        ("/api/v1/tiles/commune/8/0/99999999999999999999.mvt", "y", "less_than_equal"),
     ],
 )
-def test_bad_tiles(client, url, detail):
+def test_tiles_outside_the_document(client, url, location, kind):
+    """The document states the served level and the bounds of z, x and y: outside them, a validation error."""
     response = client.get(url)
 
     assert response.status_code == 400
-    assert response.json() == {"detail": detail}
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["type"]) == (["path", location], kind)
+
+
+def test_tile_outside_its_zoom_is_unknown(client):
+    response = client.get("/api/v1/tiles/commune/4/16/5.mvt")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Tuile 4/16/5 inconnue : x et y vont de 0 à 2^zoom - 1."}
 
 
 def test_tiles_command_cuts_every_tile_into_one_archive_read_by_the_api(client, var_dir, monkeypatch):

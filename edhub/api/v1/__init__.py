@@ -20,7 +20,28 @@ class LocalSwagger(Swagger):
         return render(request, self.template, context)
 
 
-api = NinjaAPI(
+class Api(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The document, each optional query parameter described by its values only: a query string has no null
+        (an absent parameter is None), so a client or a fuzzer reading `anyOf: [..., null]` would send `level=`."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    parameter["schema"] = without_null(parameter["schema"])
+        return schema
+
+
+def without_null(schema):
+    """`schema` without its `{"type": "null"}` alternative, the remaining one merged with its other keys."""
+    alternatives = [option for option in schema.get("anyOf", []) if option != {"type": "null"}]
+    if len(alternatives) != 1 or len(schema["anyOf"]) != 2:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    return {**alternatives[0], **rest}
+
+
+api = Api(
     title="edhub API",
     docs=LocalSwagger(),
     version="1",

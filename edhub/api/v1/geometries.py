@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from edhub.api.cache import cached
-from edhub.api.v1.schemas import ERRORS, Out
+from edhub.api.v1.schemas import ERRORS, Out, territory_reference
 from edhub.api.v1.territories import resolve_reference
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import School, State
@@ -37,8 +37,8 @@ LINKED_PLACES = (Level.DEPARTEMENT, Level.EPCI, Level.COMMUNE, Level.ARRONDISSEM
 
 
 class GeometryFilters(Schema):
-    parent: str | None = Field(
-        None, description="Territoire englobant, sous la forme niveau:code (departement:94…) ; sinon toute la France."
+    parent: str | None = territory_reference(
+        "Territoire englobant, sous la forme niveau:code (departement:94…) ; sinon toute la France."
     )
     detail: Literal["low", "high", "none"] = Field(
         "low",
@@ -48,7 +48,7 @@ class GeometryFilters(Schema):
 
 
 class SchoolPointFilters(Schema):
-    territory: str = Field(..., description="Territoire englobant, sous la forme niveau:code (commune:94028…).")
+    territory: str = territory_reference("Territoire englobant, sous la forme niveau:code (commune:94028…).", ...)
 
 
 class FeatureCollection(Out):

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from edhub.api.v1.geometries import GEOJSON, feature_collection, geojson_response, simplified
-from edhub.api.v1.schemas import ERRORS, Out
+from edhub.api.v1.schemas import ERRORS, Out, territory_reference
 from edhub.api.v1.territories import resolve_reference
 from edhub.indicators import coverage as coverage_rules
 from edhub.indicators.catalogue import CATALOGUE, public_indicators
@@ -69,8 +69,9 @@ class ValuesFilters(Schema):
         ...,
         description="Niveau : france, region_academique, academie, region, departement, epci, "
         "commune, arrondissement ou etablissement (selon l'indicateur).",
+        json_schema_extra={"enum": [*Level.values, SCHOOL_LEVEL]},
     )
-    parent: str | None = Field(None, description="Territoire englobant, sous la forme niveau:code (departement:94).")
+    parent: str | None = territory_reference("Territoire englobant, sous la forme niveau:code (departement:94).")
     period: str | None = Field(None, description="Période ; par défaut la plus récente.")
     format: Literal["json", "csv", "xlsx", "geojson"] = Field(
         "json",

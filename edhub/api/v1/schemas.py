@@ -1,14 +1,28 @@
 """Schemas and helpers shared by the routers of the API v1."""
 
+import re
 from datetime import datetime
 
 from ninja import Field, Schema
 from pydantic import BaseModel, field_validator
 
 from edhub.opendata.provenance import describe_run
+from edhub.territories.models import Level
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# Past every row of the largest list (about 70,000 schools) even one per page, and an offset every database takes.
+MAX_PAGE = 1_000_000
+
+# A territory named in a query parameter, "niveau:code": the codes are letters and digits (2A004, 200054781, FR).
+TERRITORY_REFERENCE = rf"^({'|'.join(Level.values)}):[0-9A-Za-z]{{1,12}}$"
+TERRITORY_REFERENCE_RE = re.compile(TERRITORY_REFERENCE)
+
+
+def territory_reference(description, default=None):
+    """A query parameter naming a territory, its pattern stated in the OpenAPI document (checked by
+    territories.resolve_reference, which says in French what is expected)."""
+    return Field(default, description=description, json_schema_extra={"pattern": TERRITORY_REFERENCE})
 
 
 class Out(BaseModel):
@@ -41,7 +55,7 @@ class Provenance(Out):
 
 
 class Pagination(Schema):
-    page: int = Field(1, ge=1, description="Numéro de page, à partir de 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Numéro de page, de 1 à {MAX_PAGE}.")
     page_size: int = Field(
         DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"Éléments par page (au plus {MAX_PAGE_SIZE})."
     )

@@ -6,7 +6,16 @@ from django.http import StreamingHttpResponse
 from ninja import Field, Query, Router
 from ninja.errors import HttpError
 
-from edhub.api.v1.schemas import ERRORS, Out, Pagination, Provenance, TerritoryRef, provenance, territory_ref
+from edhub.api.v1.schemas import (
+    ERRORS,
+    Out,
+    Pagination,
+    Provenance,
+    TerritoryRef,
+    provenance,
+    territory_ref,
+    territory_reference,
+)
 from edhub.api.v1.territories import resolve_reference
 from edhub.schools.models import Kind, School, SchoolFigure, Sector, State
 from edhub.utils.exports import csv_cell
@@ -80,8 +89,8 @@ class SchoolDetail(SchoolItem):
 
 
 class SchoolFilters(Pagination):
-    territory: str | None = Field(
-        None, description="Territoire englobant, sous la forme niveau:code (commune:94028, departement:94…)."
+    territory: str | None = territory_reference(
+        "Territoire englobant, sous la forme niveau:code (commune:94028, departement:94…)."
     )
     kind: list[Kind] | None = Field(None, description="Type ; répéter le paramètre pour en combiner plusieurs.")
     sector: Sector | None = Field(None, description="Secteur.")

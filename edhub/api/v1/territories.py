@@ -5,7 +5,15 @@ from django.db.models import F
 from ninja import Field, Query, Router
 from ninja.errors import HttpError
 
-from edhub.api.v1.schemas import ERRORS, Out, Pagination, TerritoryRef, territory_ref
+from edhub.api.v1.schemas import (
+    ERRORS,
+    TERRITORY_REFERENCE_RE,
+    Out,
+    Pagination,
+    TerritoryRef,
+    territory_ref,
+    territory_reference,
+)
 from edhub.territories.models import Level, Territory
 from edhub.territories.queries import (
     CHILD_LEVELS,
@@ -69,9 +77,9 @@ class TerritoryDetail(TerritoryRef):
 
 def resolve_reference(reference, name):
     """The territory named by "niveau:code" in the query parameter `name`: 400 when malformed, 404 when unknown."""
-    level, sep, code = reference.partition(":")
-    if not sep or not code or level not in Level.values:
+    if not TERRITORY_REFERENCE_RE.match(reference):
         raise HttpError(400, f"Paramètre {name} invalide : attendu niveau:code, par exemple departement:94.")
+    level, code = reference.split(":")
     territory = get_territory(level, code)
     if territory is None:
         raise HttpError(404, f"Territoire inconnu : {level}:{code}")
@@ -80,7 +88,7 @@ def resolve_reference(reference, name):
 
 class TerritoryFilters(Pagination):
     level: Level | None = Field(None, description="Niveau des territoires.")
-    parent: str | None = Field(None, description="Territoire englobant, sous la forme niveau:code.")
+    parent: str | None = territory_reference("Territoire englobant, sous la forme niveau:code.")
     q: str | None = Field(None, description="Nom ou code, sans tenir compte des accents ni de la casse.")
 
 
