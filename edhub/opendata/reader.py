@@ -9,6 +9,7 @@ physical line number, or refuses the whole file with a message that names the ex
 import csv
 import io
 import json
+import operator
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -158,6 +159,9 @@ def _csv_rows(text, path, header_index, separator, mapping, width):
     for _ in range(header_index + 1):
         next(reader)
     previous_end = reader.line_num
+    names, positions = tuple(mapping), tuple(mapping.values())
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else lambda cells: (cells[positions[0]],)
+    last = max(positions)
     while True:
         try:
             cells = next(reader)
@@ -167,9 +171,12 @@ def _csv_rows(text, path, header_index, separator, mapping, width):
             raise unreadable_line(path, previous_end + 1, error) from None
         line = previous_end + 1
         previous_end = reader.line_num
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
-        row = {name: (cells[i].strip() if i < len(cells) else "") for name, i in mapping.items()}
+        if len(cells) > last:
+            row = dict(zip(names, map(str.strip, pick(cells)), strict=True))
+        else:  # a short row: its missing cells are empty
+            row = {name: (cells[i].strip() if i < len(cells) else "") for name, i in mapping.items()}
         row["_width"] = len(cells) == width or len(cells) == width + 1 and not cells[-1].strip()
         yield line, row
 

@@ -1,6 +1,7 @@
 """Parsing of single values from official files. Each parser raises ValueError with a French reason."""
 
 import datetime
+import functools
 import math
 import re
 
@@ -31,6 +32,7 @@ def uai_without_zero(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65_536)  # a file names each commune on many rows
 def commune_code(text: str) -> str:
     """An INSEE commune code as text; restores the leading zero that spreadsheets drop ('1001' -> '01001')."""
     value = text.strip().upper()
@@ -59,6 +61,14 @@ def departement_code(text: str) -> str:
 
 def number(text: str, *, allow_ns: bool = False) -> float | None:
     """A number written the French or the English way; '' -> None; 'NS' -> None when allowed."""
+    try:  # most cells are plain numbers ('12', '103.4')
+        result = float(text)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(result):
+            raise ValueError("nombre attendu")
+        return result
     value = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if value == "" or value == "-":
         return None
@@ -106,6 +116,8 @@ def marked(text: str) -> bool:
     return text.strip() not in ("", "-", "0")
 
 
+# Files repeat one date (the file's) or one rentrée on every row: parsed once.
+@functools.lru_cache(maxsize=4096)
 def date(text: str) -> datetime.date | None:
     value = text.strip()
     if not value:
@@ -118,6 +130,7 @@ def date(text: str) -> datetime.date | None:
     raise ValueError("date attendue (AAAA-MM-JJ ou JJ/MM/AAAA)")
 
 
+@functools.lru_cache(maxsize=4096)
 def rentree(text: str) -> int:
     """'2021-2022', '2021' -> 2021."""
     match = re.match(r"^\s*(\d{4})", text)

@@ -1,12 +1,14 @@
 import logging
 
-from django.http import HttpResponseServerError
-from django.template import loader
-from django.views import defaults
-
 
 def server_error(request):
     """The DSFR 500 page, rendered with the site's context processors (they make no database query)."""
+    # Imported here: the settings' LOGGING loads this module's filter at every start-up, where the template engine
+    # is not needed (every `edhub` command would pay for it).
+    from django.http import HttpResponseServerError
+    from django.template import loader
+    from django.views import defaults
+
     try:
         return HttpResponseServerError(loader.render_to_string("500.html", request=request))
     except Exception:
