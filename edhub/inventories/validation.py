@@ -229,14 +229,14 @@ def _read(upload, table, checker, job):
                 "lignes de données (limite d'edhub). Découpez-le (par commune ou par département) et déposez chaque "
                 "morceau."
             )
-        if any(len(value) > limits["cell_chars"] for value in row.values() if type(value) is str):
-            name, value = next((n, v) for n, v in row.items() if type(v) is str and len(v) > limits["cell_chars"])
+        try:
+            declaration, found = checker.check(line, row)
+        except TooLong as error:
             raise RefusedFile(
                 f"Le fichier « {upload.file_name} » est refusé en entier : la valeur de la ligne {line}, colonne "
-                f"« {COLUMNS_BY_NAME[name].header} », compte {fr_int(len(value))} caractères (au plus "
+                f"« {error.column.header} », compte {fr_int(len(error.value))} caractères (au plus "
                 f"{fr_int(limits['cell_chars'])}, limite d'edhub). Corrigez cette valeur."
-            )
-        declaration, found = checker.check(line, row)
+            ) from None
         problems.extend(found)
         if declaration is not None:
             declarations.append((upload.pk, *declaration))
@@ -339,6 +339,7 @@ class RowChecker:
         self.filled = Counter()  # declarative columns: non-empty values
         self.unreadable = Counter()  # declarative columns: values that could not be read
         self.values = {}  # (column, raw value): (value, Rejected or None)
+        self.cell_chars = settings.INVENTORY_LIMITS["cell_chars"]
 
     def check(self, line, row):
         """(declaration or None, [problems]) of one row, the declaration as the values of DECLARATION_FIELDS but the
@@ -363,14 +364,18 @@ class RowChecker:
         rentree = identity(self._rentree, "rentree")
         fields = {}
         for column in DATA_COLUMNS:
-            try:
-                fields[column.name] = self.read(row, column)
-            except Rejected as error:
-                fields[column.name] = empty(column)
+            name, raw = column.name, row.get(column.name, "")
+            if len(raw) > self.cell_chars:
+                raise TooLong(column, raw)
+            value, error = self.values.get((name, raw)) or self.read(raw, column)
+            if error is None:
+                fields[name] = value
+            else:
+                fields[name] = empty(column)
                 problems.append(_problem(line, error.column, error.value, error.reason, VALUE_IGNORED))
-                self.unreadable[column.name] += 1
-            if row.get(column.name, "").strip():
-                self.filled[column.name] += 1
+                self.unreadable[name] += 1
+            if raw and not raw.isspace():
+                self.filled[name] += 1
         for name, value, reason in _inconsistencies(fields):
             fields[name] = empty(COLUMNS_BY_NAME[name])
             problems.append(_problem(line, name, value, reason, VALUE_IGNORED))
@@ -392,18 +397,15 @@ class RowChecker:
             problems.append(_problem(line, "uai", uai, "école ou établissement fermé au répertoire", VALUE_KEPT))
         return (uai, rentree, line, *(fields[column.name] for column in DATA_COLUMNS)), _in_column_order(problems)
 
-    def read(self, row, column):
-        """read_value, remembered for each column and raw value: an inventory repeats the same few values."""
-        key = (column.name, row.get(column.name, ""))
-        found = self.values.get(key)
-        if found is None:
-            try:
-                found = self.values[key] = (read_value(row, column), None)
-            except Rejected as error:
-                found = self.values[key] = (None, error)
-        if found[1] is not None:
-            raise found[1].with_traceback(None)  # the same error again, without the frames of its previous raises
-        return found[0]
+    def read(self, raw, column):
+        """(value, None) or (None, Rejected) of a raw value of a column, remembered: an inventory repeats the same
+        few values."""
+        try:
+            found = (read_value({column.name: raw}, column), None)
+        except Rejected as error:
+            found = (None, error)
+        self.values[column.name, raw] = found
+        return found
 
     def shifted_columns(self):
         """The declarative columns most of whose values could not be read (at least SHIFTED_MIN_VALUES of them)."""
@@ -431,6 +433,14 @@ class RowChecker:
                 "rentree", row["rentree"], f"rentrée hors bornes (de {FIRST_RENTREE} à {self.last_rentree})"
             )
         return rentree
+
+
+class TooLong(Exception):
+    """A value of a declarative column longer than settings.INVENTORY_LIMITS["cell_chars"]."""
+
+    def __init__(self, column, value):
+        super().__init__(column.name)
+        self.column, self.value = column, value
 
 
 class NotDeclarable(Rejected):
