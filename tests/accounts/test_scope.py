@@ -5,6 +5,7 @@ import pytest
 
 from edhub.accounts.models import Habilitation, Role
 from edhub.accounts.scope import writable_schools
+from edhub.inventories.models import Upload
 from edhub.territories.models import Level, Territory
 from tests.accounts.factories import ROLE_TERRITORIES, agent
 from tests.inventories.utils import (
@@ -55,11 +56,19 @@ def test_writable_schools_of_each_role(role):
 def test_an_upload_keeps_only_the_rows_inside_the_scope(role):
     user = agent(role, *ROLE_TERRITORIES[role])
     upload = upload_file(user, inventory_csv([row(uai, **{"Classes": "", "Élèves": ""}) for uai in SCHOOLS]))
-    kept = set(upload.declarations.values_list("school_id", flat=True))
-    assert kept == ALLOWED[role]
     refused = {p["value"] for p in upload.problems if p["blocking"]}
     assert refused == set(SCHOOLS) - ALLOWED[role]
     assert all("hors de votre périmètre" in p["reason"] for p in upload.problems if p["blocking"])
+    kept = set(upload.declarations.values_list("school_id", flat=True))
+    if 2 * len(refused) > len(SCHOOLS):
+        # Mostly outside the account's scope: the file is refused whole, its anomalies listed, nothing kept.
+        assert upload.status == Upload.Status.REFUSED
+        assert f"{len(refused)} des {len(SCHOOLS)} lignes renseignées sont rejetées" in upload.message
+        assert "hors de votre périmètre" in upload.message
+        assert kept == set()
+    else:
+        assert upload.status == Upload.Status.VALIDATED
+        assert kept == ALLOWED[role]
 
 
 def test_a_reader_writes_nothing():
