@@ -83,6 +83,7 @@ def number(text: str, *, allow_ns: bool = False) -> float | None:
     return result
 
 
+@functools.lru_cache(maxsize=65_536)  # counts repeat across a file's rows and columns (0, 1, 12…)
 def count(text: str, *, high: int = MAX_COUNT) -> int | None:
     """A whole number from 0 to `high`, the largest plausible value of the field."""
     value = number(text)

@@ -1,5 +1,7 @@
 """Bulk upsert of schools and their yearly figures, counting what was created, changed or left as it was."""
 
+import operator
+
 from edhub.opendata.figures import upsert_figures, write_rows
 from edhub.schools.models import School, SchoolFigure
 from edhub.utils.text import fold
@@ -31,6 +33,7 @@ IDENTITY_FIELDS = (
 AUTHORITATIVE_SOURCES = ("annuaire", "geoloc")
 # What a school nobody described yet holds in the fields a file does not give.
 NEW_SCHOOL = {name: School._meta.get_field(name).get_default() for name in IDENTITY_FIELDS}
+identity = operator.itemgetter(*IDENTITY_FIELDS)  # a school's identity fields, in that order
 
 
 class SchoolWriter:
@@ -66,7 +69,7 @@ class SchoolWriter:
                 if all(merged[name] == current[name] for name in fields):
                     unchanged += 1
                     continue
-            row = (uai, self.run.pk, fold(merged["name"]), *(merged[name] for name in IDENTITY_FIELDS))
+            row = (uai, self.run.pk, fold(merged["name"]), *identity(merged))
             (new if current is None else changed).append(row)
         write_rows(School, ["uai", "run", "search_name", *IDENTITY_FIELDS], ["uai"], new, changed)
         c, u, n = self._save_figures()
