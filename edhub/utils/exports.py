@@ -10,10 +10,6 @@ import datetime
 import io
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,6 +44,8 @@ def csv_cell(value):
 def xlsx_cell(sheet, value):
     """A cell of an XLSX sheet: numbers, dates and None as they are; text neutralised and typed as a string."""
     if isinstance(value, str):
+        from openpyxl.cell import WriteOnlyCell  # openpyxl loads in ~0.4 s: only where a workbook is written
+
         cell = WriteOnlyCell(sheet, value=neutralised(value))
         cell.data_type = "s"  # a string, even when it begins with "=": never a formula
         return cell
@@ -74,6 +72,10 @@ def csv_response(filename, header, rows):
 def xlsx_response(filename, sheets):
     """An XLSX workbook of `sheets` [(title, header, rows)]: a bold header row, numbers kept as numbers, None as an
     empty cell, text neutralised and written as strings (see xlsx_cell)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title)
