@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.conftest import OPENDATA, REAL_FILES
 from tests.inventories.utils import CRETEIL_ECOLE, inventory_csv, row
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +45,7 @@ def scratch(django_db_setup, django_db_blocker, tmp_path_factory):
     which would lock it), their own var folder, a short lease."""
     folder = tmp_path_factory.mktemp("chaos")
     database = folder / "chaos.sqlite3"
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        with sqlite3.connect(database) as copy:
-            connection.connection.backup(copy)
-    return {
+    env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "EDHUB_VAR_DIR": str(folder / "var"),
@@ -57,6 +54,17 @@ def scratch(django_db_setup, django_db_blocker, tmp_path_factory):
         "SECRET_KEY": "chaos-test-key",
         "CONN_MAX_AGE": "0",
     }
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            with sqlite3.connect(database) as copy:
+                connection.connection.backup(copy)
+    else:
+        # A PostgreSQL test database cannot be copied to a file: the same real data is loaded into the file.
+        for command in (["setup"], ["import", "annuaire", str(OPENDATA / REAL_FILES["annuaire"])]):
+            done = subprocess.run([EDHUB, *command, "-v0"], env=env, cwd=settings.BASE_DIR, capture_output=True)
+            assert done.returncode == 0, done.stderr
+    return env
 
 
 def edhub(env, code):
