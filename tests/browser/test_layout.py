@@ -170,11 +170,10 @@ def read_every_page(browser, server_url, calls, width):
     return problems
 
 
-@pytest.mark.django_db
-def test_every_page_reads_on_a_laptop(browser, server_url, calls):
+# `db` last: the test's transaction opens after `calls` committed the rows that the server must see.
+def test_every_page_reads_on_a_laptop(browser, server_url, calls, db):
     assert read_every_page(browser, server_url, calls, WIDTHS["ordinateur"]) == {}
 
 
-@pytest.mark.django_db
-def test_every_page_reads_on_a_phone(browser, server_url, calls):
+def test_every_page_reads_on_a_phone(browser, server_url, calls, db):
     assert read_every_page(browser, server_url, calls, WIDTHS["téléphone"]) == {}
