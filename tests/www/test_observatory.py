@@ -31,26 +31,31 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
     text = text_of(response)
     assert "Indicateurs de l’observatoire" in text
     # One table per theme; the columns: the département, its académie, its région académique, France.
-    assert "Écoles et établissements Indicateur et source Val-de-Marne Créteil Île-de-France France Période" in text
+    assert "Écoles et établissements Indicateur Val-de-Marne Créteil Île-de-France France Période" in text
     assert (
-        "Écoles Source : Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs) "
-        "652 écoles couverture 100 % 652 écoles couverture 33,3 % Couverture partielle 652 écoles couverture 12,5 % "
-        "Couverture partielle 1 332 écoles couverture 2 % Couverture partielle 2026" in text
+        "Écoles 1 652 écoles couverture 100 % 652 écoles couverture 33,3 % Couverture partielle "
+        "652 écoles couverture 12,5 % Couverture partielle 1 332 écoles couverture 2 % "
+        "Couverture partielle 2026" in text
     )
     # No loaded source lists the lycées: N.C. at every level, with the reason, never « 0 lycées ».
+    unknown = "N.C. Aucune donnée chargée pour ce territoire"
     nobody = "N.C. Aucune source chargée ne couvre ce territoire (couverture nulle)"
     registry = "Répertoire des écoles et établissements (annuaire, géolocalisation, IPS et effectifs)"
-    assert f"Lycées Source : {registry} {nobody} {nobody} {nobody} {nobody} 2026" in text
+    assert f"Lycées 1 {nobody} {nobody} {nobody} {nobody} 2026" in text
+    # Each table names its sources once, below it; a row header carries the number of its sources.
     assert (
-        "Population municipale Source : Référentiel géographique : Code officiel géographique et populations "
-        "légales (INSEE) 1 426 929 habitants couverture 100 % 4 599 353 habitants couverture 100 %" in text
+        f"Lycées privés 1 {unknown} {unknown} {unknown} {unknown} N.C. Source : {registry}. Élèves et classes" in text
     )
+    assert (
+        "Sources : Effectifs d'élèves et nombre de classes des écoles Indice de position sociale des collèges "
+        "Indice de position sociale Indicateur" in text
+    )
+    assert "Population municipale 1 1 426 929 habitants couverture 100 % 4 599 353 habitants couverture 100 %" in text
     assert "68 350 798 habitants couverture 100 % 2026" in text
     # A note says how a value was obtained; coverage is a share of the schools behind it.
     assert (
-        "IPS moyen des écoles Source : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de "
-        "classes des écoles 105,7 IPS couverture 98 % Couverture partielle Moyenne simple : effectifs inconnus pour "
-        "une partie des écoles" in text
+        "IPS moyen des écoles 1 105,7 IPS couverture 98 % Couverture partielle Moyenne simple : "
+        "effectifs inconnus pour une partie des écoles" in text
     )
     # An indicator that does not exist at a parent's level, and one not computed in this session.
     assert "Écart de l'IPS moyen des écoles à celui de l'académie" in text
@@ -58,9 +63,18 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
         "4,3 points d'IPS couverture 98 % Couverture partielle Moyenne simple : effectifs inconnus pour une partie "
         "des écoles — — —" in text
     )
-    assert "Lycées privés Source : Répertoire des écoles et établissements" in text
-    unknown = "N.C. Aucune donnée chargée pour ce territoire"
-    assert f"(annuaire, géolocalisation, IPS et effectifs) {unknown} {unknown} {unknown} {unknown} N.C. Élèves" in text
+    assert (
+        "Sources : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de classes des écoles "
+        "Indice de position sociale des écoles Indice de position sociale des collèges" in text
+    )
+    assert (
+        "Sources : Référentiel géographique : Code officiel géographique et populations légales (INSEE) "
+        "Référentiel géographique : Code officiel géographique et populations légales (INSEE) ; "
+        "INSEE – Grille communale de densité Connectivité" in text
+    )
+    # The numbers are the items of the numbered list below the table.
+    html = " ".join(response.content.decode().split())
+    assert '<a href="#sources-3" title="Source 1 : Indice de position sociale des écoles ; Effectifs' in html
     # The comparison of the département with its académie.
     assert 'href="/comparer/?t=departement%3A94&amp;t=academie%3A24"' in response.content.decode()
 

@@ -36,8 +36,10 @@ def source_titles(sources):
 def sheet(territory):
     """The indicators of `territory` grouped by theme, in one query (see indicators_for).
 
-    Returns {parents, themes: [{title, rows}], computed, evolutions, by_slug}: each row carries the values of the
-    parents in the order of `parents` (None where the indicator does not exist at a parent's level).
+    Returns {parents, themes: [{title, rows, sources}], computed, evolutions, by_slug}: each row carries the values
+    of the parents in the order of `parents` (None where the indicator does not exist at a parent's level) and the
+    number of its sources in the theme's footnote `sources` (the table names its sources once, below it, so that
+    its row headers stay as narrow as the indicators' names).
     """
     parents = territory.ancestors()
     themes = defaultdict(list)
@@ -59,11 +61,19 @@ def sheet(territory):
             evolutions.append(chart(f"evolution-{indicator.slug}", "line", title, indicator, pairs))
     return {
         "parents": parents,
-        "themes": [{"title": title, "rows": rows} for title, rows in themes.items()],
+        "themes": [footnoted(title, rows) for title, rows in themes.items()],
         "computed": any(row["period"] for row in by_slug.values()),
         "evolutions": evolutions,
         "by_slug": by_slug,
     }
+
+
+def footnoted(title, rows):
+    """A theme's table: its rows, each numbered with its sources, and the sources in the order of their numbers."""
+    sources = list(dict.fromkeys(row["source_titles"] for row in rows))
+    for row in rows:
+        row["note"] = sources.index(row["source_titles"]) + 1
+    return {"title": title, "rows": rows, "sources": sources}
 
 
 def ranking_choices(rows_by_slug):
