@@ -8,10 +8,17 @@ ACADEMIE = {"level": "academie", "code": "A99", "name": "Académie d'Éole"}
 REGION_ACADEMIQUE = {"level": "region_academique", "code": "R99", "name": "Région académique d'Essai"}
 FRANCE = {"level": "france", "code": "FR", "name": "France"}
 DEPARTEMENT = {"level": "departement", "code": "9Z", "name": "Val-d'Évian"}
+NOT_COMPUTED = {
+    "value": None,
+    "coverage": None,
+    "coverage_status": None,
+    "period": None,
+    "reason": "aucune donnée chargée pour ce territoire",
+}
 
 
 def test_departement_detail(client, world, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get("/api/v1/territories/departement/9Z")
 
     assert response.status_code == 200
@@ -35,9 +42,43 @@ def test_departement_detail(client, world, django_assert_max_num_queries):
             "public": 2,
             "prive": 1,
             "by_kind": {"ecole_elementaire": 1, "ecole_primaire": 1, "college": 1},
+            "counted": dict.fromkeys(("etablissements", "ecoles", "colleges", "lycees"), NOT_COMPUTED),
         },
         "geometry": None,
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("computed")
+def test_school_counts_say_their_coverage(client):
+    """The observatory's counts come with their coverage on the real extracts: France's écoles are those of the 2
+    départements whose sources list them all (of 101), its lycées are N.C. (no loaded source lists them)."""
+    france = client.get("/api/v1/territories/france/FR").json()["schools"]
+
+    assert france["counted"]["ecoles"] == {
+        "value": 1332.0,
+        "coverage": pytest.approx(2 / 101, abs=1e-4),
+        "coverage_status": "partial",
+        "period": "2026",
+        "reason": None,
+    }
+    assert france["counted"]["colleges"] == {
+        "value": 7542.0,
+        "coverage": 1.0,
+        "coverage_status": "complete",
+        "period": "2026",
+        "reason": None,
+    }
+    assert france["counted"]["lycees"] == {
+        "value": None,
+        "coverage": 0.0,
+        "coverage_status": None,
+        "period": "2026",
+        "reason": "aucune source chargée ne couvre ce territoire (couverture nulle)",
+    }
+    val_de_marne = client.get("/api/v1/territories/departement/94").json()["schools"]["counted"]
+    assert val_de_marne["ecoles"]["value"] == 652.0
+    assert val_de_marne["ecoles"]["coverage_status"] == "complete"
 
 
 def test_commune_detail_with_geometry(client, world):
@@ -66,7 +107,13 @@ def test_estimated_density(client, world):
         "rural": False,
         "estimated": True,
     }
-    assert data["schools"] == {"total": 0, "public": 0, "prive": 0, "by_kind": {}}
+    assert data["schools"] == {
+        "total": 0,
+        "public": 0,
+        "prive": 0,
+        "by_kind": {},
+        "counted": dict.fromkeys(("etablissements", "ecoles", "colleges", "lycees"), NOT_COMPUTED),
+    }
 
 
 def test_former_commune_code_gives_todays_commune(client, world):

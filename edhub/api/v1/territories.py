@@ -1,5 +1,6 @@
 import json
 from datetime import date
+from typing import Literal
 
 from django.db.models import F
 from ninja import Field, Query, Router
@@ -14,6 +15,8 @@ from edhub.api.v1.schemas import (
     territory_ref,
     territory_reference,
 )
+from edhub.indicators import coverage as coverage_rules
+from edhub.indicators.models import IndicatorValue
 from edhub.territories.models import Level, Territory
 from edhub.territories.queries import (
     CHILD_LEVELS,
@@ -54,11 +57,30 @@ class Density(Out):
     estimated: bool
 
 
+# The observatory's counts of schools given with their coverage (see edhub.indicators.coverage).
+COUNT_INDICATORS = ("etablissements", "ecoles", "colleges", "lycees")
+
+
+class CountedSchools(Out):
+    value: float | None = Field(description="Nombre (hors fermés) ; null : N.C.")
+    coverage: float | None = Field(
+        description="Part du territoire où une source chargée recense tous ces établissements."
+    )
+    coverage_status: Literal["complete", "partial"] | None
+    period: str | None
+    reason: str | None = Field(description="Pourquoi la valeur est N.C. (null quand elle est publiée).")
+
+
 class SchoolCounts(Out):
     total: int
     public: int
     prive: int
     by_kind: dict[str, int]
+    counted: dict[str, CountedSchools] = Field(
+        description="Les comptes de l'observatoire (établissements, écoles, collèges, lycées) avec leur couverture : "
+        "les nombres ci-dessus sont ceux des établissements chargés, que leurs sources recensent tout le territoire "
+        "ou non ; ceux-ci ne sont publiés que là où une source les recense tous."
+    )
 
 
 class TerritoryDetail(TerritoryRef):
@@ -158,6 +180,28 @@ def territory_detail(
             "public": breakdown["public"],
             "prive": breakdown["prive"],
             "by_kind": {row["kind"]: row["total"] for row in breakdown["rows"]},
+            "counted": counted_schools(territory),
         },
         "geometry": json.loads(territory.geometry) if geometry and territory.geometry else None,
     }
+
+
+def counted_schools(territory):
+    """The observatory's counts of schools of `territory` for their latest period, with their coverage."""
+    latest = {}
+    rows = IndicatorValue.objects.filter(territory=territory, school=None, indicator__in=COUNT_INDICATORS).order_by(
+        "period"
+    )
+    for slug, period, value, coverage in rows.values_list("indicator", "period", "value", "coverage"):
+        latest[slug] = (period, value, coverage)
+    counted = {}
+    for slug in COUNT_INDICATORS:
+        period, value, coverage = latest.get(slug, (None, None, None))
+        counted[slug] = {
+            "value": value,
+            "coverage": coverage,
+            "coverage_status": coverage_rules.status(value, coverage),
+            "period": period,
+            "reason": None if value is not None else coverage_rules.missing_reason(coverage),
+        }
+    return counted
