@@ -70,7 +70,7 @@ def test_openapi_document(client, db):
     list_schools = document["paths"]["/api/v1/schools"]["get"]
     assert {p["name"] for p in list_schools["parameters"]} >= {"territory", "kind", "sector", "page", "format"}
     assert "text/csv" in list_schools["responses"]["200"]["content"]
-    assert set(list_schools["responses"]) == {"200", "400", "404"}
+    assert set(list_schools["responses"]) == {"200", "400", "404", "429"}
 
 
 def test_docs_without_cdn(client, db):

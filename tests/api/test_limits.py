@@ -1,6 +1,7 @@
 """The limits the OpenAPI document states are the ones the API applies: what it allows is served, the rest refused."""
 
 import pytest
+from django.core.cache import cache
 
 from edhub.api.v1.schemas import MAX_PAGE, TERRITORY_REFERENCE
 
@@ -90,3 +91,23 @@ def test_reference_within_its_pattern_is_served_or_unknown(client, db):
     response = client.get("/api/v1/territories?parent=epci:ZZZZZZZZZZZZ")
     assert response.status_code == 404
     assert response.json() == {"detail": "Territoire inconnu : epci:ZZZZZZZZZZZZ"}
+
+
+def test_document_states_the_rate_limit(client, db, settings):
+    """Every operation says it may answer 429 with Retry-After, and an API client over its limit gets exactly that."""
+    document = client.get("/api/v1/openapi.json").json()
+    operations = [operation for path in document["paths"].values() for operation in path.values()]
+    assert len(operations) >= 10
+    assert [operation["operationId"] for operation in operations if "429" not in operation["responses"]] == []
+    too_many = operations[0]["responses"]["429"]
+    assert too_many["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    assert too_many["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert document["components"]["schemas"]["Error"]["required"] == ["detail"]
+
+    cache.clear()  # the counters: the document's request above counted too
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api": 1}
+    assert client.get("/api/v1/sources").status_code == 200
+    response = client.get("/api/v1/sources")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert response.json()["detail"].startswith("Trop de requêtes depuis votre adresse : réessayez dans ")

@@ -20,15 +20,30 @@ class LocalSwagger(Swagger):
         return render(request, self.template, context)
 
 
+# Every operation may answer 429 (edhub/utils/ratelimit.py, a middleware in front of the API): said once here.
+TOO_MANY_REQUESTS = {
+    "description": "Trop de requêtes depuis votre adresse (limite par minute) : réessayer après `Retry-After`.",
+    "headers": {
+        "Retry-After": {
+            "description": "Secondes à attendre avant la prochaine requête.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
 class Api(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """The document, each optional query parameter described by its values only: a query string has no null
-        (an absent parameter is None), so a client or a fuzzer reading `anyOf: [..., null]` would send `level=`."""
+        (an absent parameter is None), so a client or a fuzzer reading `anyOf: [..., null]` would send `level=`;
+        and the rate limit's 429 stated on every operation."""
         schema = super().get_openapi_schema(**kwargs)
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for parameter in operation.get("parameters", []):
                     parameter["schema"] = without_null(parameter["schema"])
+                operation.setdefault("responses", {})["429"] = TOO_MANY_REQUESTS
         return schema
 
 
@@ -51,7 +66,8 @@ api = Api(
         "établissements, données chargées et leur provenance. Réponses en JSON ; la liste des écoles existe aussi "
         "en CSV (`format=csv`), les valeurs d'un indicateur en CSV, XLSX et GeoJSON (`format=csv|xlsx|geojson`). "
         "Les listes sont paginées (`page`, `page_size`). Un paramètre invalide renvoie 400, "
-        'une ressource inconnue 404, toujours avec un objet JSON `{"detail": …}`.'
+        "une ressource inconnue 404, un client qui dépasse sa limite de requêtes par minute 429 avec l'en-tête "
+        '`Retry-After`, toujours avec un objet JSON `{"detail": …}`.'
     ),
 )
 api.add_router("/territories", territories.router)
