@@ -34,49 +34,77 @@ AUTHORITATIVE_SOURCES = ("annuaire", "geoloc")
 # What a school nobody described yet holds in the fields a file does not give.
 NEW_SCHOOL = {name: School._meta.get_field(name).get_default() for name in IDENTITY_FIELDS}
 identity = operator.itemgetter(*IDENTITY_FIELDS)  # a school's identity fields, in that order
+POSITION = {name: i for i, name in enumerate(IDENTITY_FIELDS)}  # a field's place in a stored school's tuple
+EMPTY = ("", None)
+LOOKUP_BATCH = 2000  # schools looked up by one query (uai IN …), within every database's limit of parameters
+LOOKUP_MAX = 6000  # a file describing more schools reads every stored school instead
 
 
 class SchoolWriter:
+    """What a file says of schools, written at its end (`save`). A school already known keeps what it has when the
+    file's source is not authoritative: the file only fills its empty fields."""
+
     def __init__(self, context):
         self.context = context
         self.run = context.run
         self.authoritative = self.run.source in AUTHORITATIVE_SOURCES
-        self.existing = {
-            row["uai"]: row for row in School.objects.values("uai", "run__source", "search_name", *IDENTITY_FIELDS)
-        }
-        self.descriptions = {}
-        self.figures = {}
+        self.descriptions = {}  # uai -> the fields this file gives, the last given of each
+        # uai -> the fields this file gives non-empty, the last non-empty of each: what a non-authoritative file
+        # fills in a known school (whether it is known is read at the end, for the file's schools only)
+        self.filled = {}
+        self.figures = {}  # (uai, variable, rentrée) -> (value, status)
 
     def describe(self, uai, **fields):
         """Record what this file says of a school (only known fields are given)."""
-        current = self.existing.get(uai)
-        if current is not None and not self.authoritative:
-            fields = {k: v for k, v in fields.items() if current[k] in ("", None) and v not in ("", None)}
-        self.descriptions.setdefault(uai, {}).update(fields)
+        described = self.descriptions.get(uai)
+        if described is None:
+            self.descriptions[uai] = fields
+        else:
+            described.update(fields)
+        if not self.authoritative:
+            filled = {k: v for k, v in fields.items() if v not in EMPTY}
+            if uai in self.filled:
+                self.filled[uai].update(filled)
+            else:
+                self.filled[uai] = filled
 
     def figure(self, uai, variable, rentree, value, status=""):
         self.figures[(uai, variable, rentree)] = (value, status)
 
     def save(self):
+        existing = self.stored(self.descriptions)
         unchanged = 0
         new, changed = [], []
+        run = self.run.pk
         for uai, fields in self.descriptions.items():
-            current = self.existing.get(uai)
+            current = existing.get(uai)
             if current is None:
                 merged = NEW_SCHOOL | fields
-            else:
-                merged = {name: current[name] for name in IDENTITY_FIELDS} | fields
-                if all(merged[name] == current[name] for name in fields):
-                    unchanged += 1
-                    continue
-            row = (uai, self.run.pk, fold(merged["name"]), *identity(merged))
-            (new if current is None else changed).append(row)
+                new.append((uai, run, fold(merged["name"]), *identity(merged)))
+                continue
+            if not self.authoritative:
+                fields = {k: v for k, v in self.filled[uai].items() if current[POSITION[k]] in EMPTY}
+            if all(current[POSITION[name]] == value for name, value in fields.items()):
+                unchanged += 1
+                continue
+            merged = dict(zip(IDENTITY_FIELDS, current, strict=True)) | fields
+            changed.append((uai, run, fold(merged["name"]), *identity(merged)))
         write_rows(School, ["uai", "run", "search_name", *IDENTITY_FIELDS], ["uai"], new, changed)
-        c, u, n = self._save_figures()
+        c, u, n = upsert_figures(SchoolFigure, "school", "rentree", ("value", "status"), self.figures, self.run)
         self.run.rows_created += len(new) + c
         self.run.rows_updated += len(changed) + u
         self.run.rows_unchanged += unchanged + n
 
-    def _save_figures(self):
-        figures = {key: {"value": value, "status": status} for key, (value, status) in self.figures.items()}
-        return upsert_figures(SchoolFigure, "school", "rentree", figures, self.run)
+    @staticmethod
+    def stored(uais):
+        """uai -> the identity fields (a tuple, in the order of IDENTITY_FIELDS) of these schools already stored."""
+        uais = list(uais)
+        if len(uais) > LOOKUP_MAX:  # thousands of schools: reading them all costs less than naming them
+            rows = School.objects.values_list("uai", *IDENTITY_FIELDS)
+            wanted = set(uais)
+            return {row[0]: row[1:] for row in rows if row[0] in wanted}
+        found = {}
+        for start in range(0, len(uais), LOOKUP_BATCH):
+            rows = School.objects.filter(uai__in=uais[start : start + LOOKUP_BATCH])
+            found.update((row[0], row[1:]) for row in rows.values_list("uai", *IDENTITY_FIELDS))
+        return found

@@ -3,11 +3,10 @@
 from edhub.opendata import values
 from edhub.opendata.importing import departements_of
 from edhub.opendata.reader import RefusedFile, Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, uai_of
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, uai_of
 from edhub.schools.classify import is_school, kind_of, sector_of, state_of
 from edhub.schools.models import School, State
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
 
 FRANCE_LATITUDE = (-22.0, 52.0)  # from La Réunion / Mayotte to Dunkerque
 FRANCE_LONGITUDE = (-62.0, 56.0)  # from the Antilles to La Réunion
@@ -60,7 +59,7 @@ class AnnuaireSource(Source):
 
     def load(self, table, context):
         writer = SchoolWriter(context)
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         mentioned = set()  # every UAI of the file, rows set aside or rejected included: none of them is closed
         updated = []

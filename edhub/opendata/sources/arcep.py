@@ -7,9 +7,8 @@ from collections import defaultdict
 from edhub.opendata import values
 from edhub.opendata.figures import upsert_figures
 from edhub.opendata.reader import RefusedFile, Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, parse
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, parse
 from edhub.territories.models import TerritoryFigure
-from edhub.territories.resolver import CommuneResolver
 
 # Premises eligible to at least N Mbit/s (wired), cumulative.
 SPEED_VARIABLES = ("locaux_ge_3", "locaux_ge_8", "locaux_ge_30", "locaux_ge_100", "locaux_ge_1000")
@@ -23,7 +22,7 @@ class CommuneFiguresSource(Source):
     combine = {}
 
     def load(self, table, context):
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         totals = defaultdict(dict)
         periods = set()
@@ -52,12 +51,14 @@ class CommuneFiguresSource(Source):
                 else:
                     merged[variable] = merged[variable] + value
         figures = {
-            (territory_id, variable, period): {"value": float(value)}
+            (territory_id, variable, period): (float(value),)
             for (territory_id, period), merged in totals.items()
             for variable, value in merged.items()
             if value is not None
         }
-        created, updated, unchanged = upsert_figures(TerritoryFigure, "territory", "period", figures, context.run)
+        created, updated, unchanged = upsert_figures(
+            TerritoryFigure, "territory", "period", ("value",), figures, context.run
+        )
         context.run.rows_created, context.run.rows_updated, context.run.rows_unchanged = created, updated, unchanged
         context.run.vintage = self.vintage(periods, table)
 

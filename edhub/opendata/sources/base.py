@@ -7,8 +7,11 @@ figure) can reject a row. A bad value in any other column leaves that field empt
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
+from edhub.territories.models import Level, Territory, TerritoryAlias
 from edhub.territories.resolver import unknown_commune_reason
+from edhub.utils.text import fold
 
+TICK_ROWS = 500  # the progress bar is moved every so many rows (once a row, it would cost more than some checks)
 WIDTH_REASON = "nombre de colonnes incorrect (séparateur ou guillemets dans une valeur ?)"
 
 
@@ -31,13 +34,19 @@ class Source:
 
     def rows(self, table, context):
         """The data rows, counted and checked for their width; a row with a wrong number of cells is rejected."""
+        run = context.run
+        pending = 0  # rows read since the progress was last told
         for line, row in table.rows:
-            context.run.rows_read += 1
-            context.tick()
+            run.rows_read += 1
+            pending += 1
+            if pending == TICK_ROWS:
+                context.tick(pending)
+                pending = 0
             if not row.pop("_width"):
                 context.reject(line, "", "", WIDTH_REASON)
                 continue
             yield line, row
+        context.tick(pending)
 
     def column(self, name, context=None):
         """The header of a canonical column as the file spells it (else its official spelling), for reports."""
@@ -94,13 +103,66 @@ def uai_of(row, warnings, name="uai"):
 
 def commune_of(row, communes, warnings, name="commune"):
     """The row's INSEE code and the id of today's commune it designates (former codes included), or Rejected."""
-    code = parse(row, name, values.commune_code)
-    if code != row[name].strip().upper():
-        warnings.append((name, row[name], f"zéro initial rétabli : {code} (code abîmé par un tableur ?)"))
+    raw = row.get(name, "")
+    found = communes.found.get(raw)  # a file names a commune on many rows: its code is read once
+    if found is None:
+        found = communes.found[raw] = _commune(raw, communes)
+    code, territory_id, reason = found
+    if territory_id is None:
+        raise Rejected(name, code, reason)
+    if reason:
+        warnings.append((name, raw, reason))
+    return code, territory_id
+
+
+def _commune(raw, communes):
+    """(code, territory id, warning) of a commune's cell, or (value, None, why it is rejected)."""
+    try:
+        code = values.commune_code(raw)
+    except ValueError as error:
+        return raw, None, str(error)
     territory_id = communes.resolve(code)
     if territory_id is None:
-        raise Rejected(name, code, unknown_commune_reason(code))
-    return code, territory_id
+        return code, None, unknown_commune_reason(code)
+    repaired = f"zéro initial rétabli : {code} (code abîmé par un tableur ?)" if code != raw.strip().upper() else ""
+    return code, territory_id, repaired
+
+
+class Communes:
+    """Today's communes as an import finds them (see CommuneResolver): by INSEE code (current, arrondissement,
+    délégué, associé or former), all read when a row first gives one; by name, a département's read when a row
+    first names one of its communes (a file of one département does not read the whole country's)."""
+
+    def __init__(self):
+        self.codes = self.aliases = None
+        self.names = {}  # folded département name -> {folded commune name: id, None when ambiguous}
+        self.found = {}  # a commune's cell as written -> (code, id, warning) or (value, None, reason)
+
+    def resolve(self, code):
+        if self.codes is None:
+            rows = Territory.objects.current().filter(level__in=[Level.COMMUNE, Level.ARRONDISSEMENT])
+            self.codes = dict(rows.values_list("code", "id"))
+            self.aliases = dict(TerritoryAlias.objects.values_list("code", "territory_id"))
+        return self.codes.get(code) or self.aliases.get(code)
+
+    def by_name(self, departement_name, commune_name):
+        """The commune named so in the département named so, when exactly one matches."""
+        departement = fold(departement_name)
+        names = self.names.get(departement)
+        if names is None:
+            names = self.names[departement] = {}
+            rows = (
+                Territory.objects.current()
+                .filter(level=Level.COMMUNE, departement__search_name=departement)
+                .values_list("id", "search_name")
+            )
+            for pk, name in rows:
+                names[name] = None if name in names else pk
+            # Former communes (déléguées, associées) are still named in files: they lead to today's commune.
+            aliases = TerritoryAlias.objects.exclude(name="").filter(territory__departement__search_name=departement)
+            for pk, name in aliases.values_list("territory_id", "name"):
+                names.setdefault(fold(name), pk)
+        return names.get(fold(commune_name))
 
 
 class FirstLines(dict):

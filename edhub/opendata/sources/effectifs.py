@@ -2,11 +2,10 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, lenient, parse, uai_of
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, lenient, parse, uai_of
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
 
 COUNT_COLUMNS = {
     "classes": Variable.CLASSES,
@@ -55,7 +54,7 @@ class EffectifsEcolesSource(Source):
 
     def load(self, table, context):
         writer = SchoolWriter(context)
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):

@@ -3,10 +3,9 @@
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
 from edhub.opendata.sources.annuaire import FRANCE_LATITUDE, FRANCE_LONGITUDE
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, uai_of
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, uai_of
 from edhub.schools.classify import kind_of, sector_of, state_of
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
 
 DATASET = "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"
 
@@ -45,7 +44,7 @@ class GeolocSource(Source):
 
     def load(self, table, context):
         writer = SchoolWriter(context)
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         for line, row in self.rows(table, context):
             warnings = []

@@ -5,9 +5,8 @@ from collections import defaultdict
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient
 from edhub.territories.models import DENSITY_LABELS, Level, Territory
-from edhub.territories.resolver import CommuneResolver
 
 
 class InseeDensiteSource(Source):
@@ -25,7 +24,7 @@ class InseeDensiteSource(Source):
     )
 
     def load(self, table, context):
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         levels = defaultdict(set)
         for line, row in self.rows(table, context):

@@ -2,11 +2,10 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import FirstLines, Rejected, Source, commune_of, lenient, parse, uai_of
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, parse, uai_of
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
-from edhub.territories.resolver import CommuneResolver
 
 IPS_RANGE = (30.0, 200.0)
 MAX_PUPILS = 10_000  # of one école, collège or lycée (the largest lycées have about 4,000)
@@ -41,7 +40,7 @@ class IpsSource(Source):
 
     def load(self, table, context):
         writer = SchoolWriter(context)
-        communes = CommuneResolver()
+        communes = Communes()
         seen = FirstLines()
         rentrees = set()
         for line, row in self.rows(table, context):
