@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import requests
 from ami import bench_ami
+from load import bench_load
 from uploads import bench_uploads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -802,6 +803,7 @@ BENCHMARKS = {
     "tiles": bench_tiles,
     "ami": bench_ami,
     "uploads": bench_uploads,
+    "load": bench_load,
 }
 
 

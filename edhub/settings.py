@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "edhub.utils.ratelimit.RateLimitMiddleware",
     "edhub.api.cache.ApiCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages for anonymous visitors, keyed by the data version: before sessions, CSRF and authentication.
+    "edhub.www.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -8,6 +8,7 @@ from edhub.opendata.models import ImportRun
 from edhub.opendata.provenance import describe_run, geography_run
 from edhub.territories import queries
 from edhub.territories.models import Level
+from edhub.www.cache import data_version
 from edhub.www.templatetags.edhub import (
     NOT_COMMUNICATED,
     coverage_percent,
@@ -66,7 +67,7 @@ def key_figures(territory, runs, breakdown, indicators):
 
     Cached until the next import: national figures aggregate hundreds of thousands of rows.
     """
-    key = f"edhub:key-figures:{territory.pk}:{ImportRun.objects.data_version()}"
+    key = f"edhub:key-figures:{territory.pk}:{data_version()}"
     return cache.get_or_set(key, lambda: _key_figures(territory, runs, breakdown, indicators), CACHE_SECONDS)
 
 
