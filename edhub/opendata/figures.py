@@ -1,5 +1,8 @@
 """Upsert of yearly figures (school or territory), counting created, changed and unchanged values."""
 
+import operator
+from itertools import chain
+
 from django.db import connection
 
 # Rows written by one INSERT statement (VALUES (…), (…), …): one statement per row costs SQLite its statement
@@ -36,32 +39,42 @@ def upsert_figures(model, owner_field, period_field, value_fields, figures, run)
                 changed.append((*key, *values, run.pk))
         unchanged = len(figures) - len(new) - len(changed)
     fields = [owner_field, "variable", period_field, *value_fields, "run"]
-    write_rows(model, fields, fields[:3], new, changed)
+    write_rows(model, fields, fields[:3], new, changed, in_key_order=True)
     return len(new), len(changed), unchanged
 
 
-def write_rows(model, fields, key, new, changed):
+def write_rows(model, fields, key, new, changed, in_key_order=False):
     """Write rows (tuples of the values of `fields`, the `key` fields first) into the model's table, without building
     a model instance per row (SQLite and PostgreSQL): the `new` rows by plain INSERTs, the `changed` ones by INSERT …
-    ON CONFLICT (`key`) DO UPDATE of the other fields, each statement with many rows, in the order of their key (the
-    indexes are then written in order). On SQLite, with its foreign keys checked, an upsert costs three times an
-    insert: new rows, most of an import, do not go through it."""
+    ON CONFLICT (`key`) DO UPDATE of the other fields, many rows a statement. `in_key_order`: written in the order of
+    their key, the indexes are then filled in order (rows in random order cost SQLite several times more). On SQLite,
+    with its foreign keys checked, an upsert costs three times an insert: new rows, most of an import, do not go
+    through it."""
     meta = model._meta
     columns = [meta.get_field(name).column for name in fields]
     keys = [meta.get_field(name).column for name in key]
     quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
-    one = f"({', '.join(['%s'] * len(columns))})"
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in keys)
-    conflict = f" ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Django's cursor rewrites each statement's %s into SQLite's ? with a regular expression, which costs a
+            # long multi-row INSERT more than SQLite takes to write it: the statements go to SQLite's own cursor, in
+            # the same transaction.
+            cursor, placeholder = connection.connection.cursor(), "?"
+        else:
+            placeholder = "%s"
+        head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
+        one = f"({', '.join([placeholder] * len(columns))})"
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in keys)
+        conflict = f" ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET {updates}"
         batch = rows_per_statement(len(columns))
         for rows, tail in ((new, ""), (changed, conflict)):
-            rows = sorted(_stored(meta, fields, rows), key=lambda row: row[: len(key)])
+            rows = _stored(meta, fields, rows)
+            if in_key_order:  # an import's rows are mostly in order already (a file lists its schools, communes so)
+                rows = sorted(rows, key=operator.itemgetter(*range(len(key))))
             for start in range(0, len(rows), batch):
                 chunk = rows[start : start + batch]
                 sql = head + ", ".join([one] * len(chunk)) + tail
-                cursor.execute(sql, [value for row in chunk for value in row])
+                cursor.execute(sql, list(chain.from_iterable(chunk)))
 
 
 def rows_per_statement(width):
@@ -82,5 +95,5 @@ def _stored(meta, fields, rows):
     for i, name in enumerate(fields):
         if meta.get_field(name).get_internal_type() == "DateField":
             adapt = connection.ops.adapt_datefield_value
-            rows = [(*row[:i], adapt(row[i]), *row[i + 1 :]) for row in rows]
+            rows = [row if row[i] is None else (*row[:i], adapt(row[i]), *row[i + 1 :]) for row in rows]
     return rows

@@ -40,6 +40,10 @@ LOOKUP_BATCH = 2000  # schools looked up by one query (uai IN …), within every
 LOOKUP_MAX = 6000  # a file describing more schools reads every stored school instead
 
 
+def non_empty(fields):
+    return {k: v for k, v in fields.items() if v not in EMPTY}
+
+
 class SchoolWriter:
     """What a file says of schools, written at its end (`save`). A school already known keeps what it has when the
     file's source is not authoritative: the file only fills its empty fields."""
@@ -50,7 +54,8 @@ class SchoolWriter:
         self.authoritative = self.run.source in AUTHORITATIVE_SOURCES
         self.descriptions = {}  # uai -> the fields this file gives, the last given of each
         # uai -> the fields this file gives non-empty, the last non-empty of each: what a non-authoritative file
-        # fills in a known school (whether it is known is read at the end, for the file's schools only)
+        # fills in a known school (whether it is known is read at the end, for the file's schools only); kept for
+        # the schools described more than once (else: the non-empty ones of their description)
         self.filled = {}
         self.figures = {}  # (uai, variable, rentrée) -> (value, status)
 
@@ -59,20 +64,19 @@ class SchoolWriter:
         described = self.descriptions.get(uai)
         if described is None:
             self.descriptions[uai] = fields
-        else:
-            described.update(fields)
+            return
         if not self.authoritative:
-            filled = {k: v for k, v in fields.items() if v not in EMPTY}
-            if uai in self.filled:
-                self.filled[uai].update(filled)
-            else:
-                self.filled[uai] = filled
+            filled = self.filled.get(uai)
+            if filled is None:
+                filled = self.filled[uai] = non_empty(described)
+            filled.update(non_empty(fields))
+        described.update(fields)
 
     def figure(self, uai, variable, rentree, value, status=""):
         self.figures[(uai, variable, rentree)] = (value, status)
 
     def save(self):
-        existing = self.stored(self.descriptions)
+        existing = stored_schools(self.descriptions)
         unchanged = 0
         new, changed = [], []
         run = self.run.pk
@@ -83,28 +87,29 @@ class SchoolWriter:
                 new.append((uai, run, fold(merged["name"]), *identity(merged)))
                 continue
             if not self.authoritative:
-                fields = {k: v for k, v in self.filled[uai].items() if current[POSITION[k]] in EMPTY}
+                filled = self.filled[uai] if uai in self.filled else non_empty(fields)
+                fields = {k: v for k, v in filled.items() if current[POSITION[k]] in EMPTY}
             if all(current[POSITION[name]] == value for name, value in fields.items()):
                 unchanged += 1
                 continue
             merged = dict(zip(IDENTITY_FIELDS, current, strict=True)) | fields
             changed.append((uai, run, fold(merged["name"]), *identity(merged)))
-        write_rows(School, ["uai", "run", "search_name", *IDENTITY_FIELDS], ["uai"], new, changed)
+        write_rows(School, ["uai", "run", "search_name", *IDENTITY_FIELDS], ["uai"], new, changed, in_key_order=True)
         c, u, n = upsert_figures(SchoolFigure, "school", "rentree", ("value", "status"), self.figures, self.run)
         self.run.rows_created += len(new) + c
         self.run.rows_updated += len(changed) + u
         self.run.rows_unchanged += unchanged + n
 
-    @staticmethod
-    def stored(uais):
-        """uai -> the identity fields (a tuple, in the order of IDENTITY_FIELDS) of these schools already stored."""
-        uais = list(uais)
-        if len(uais) > LOOKUP_MAX:  # thousands of schools: reading them all costs less than naming them
-            rows = School.objects.values_list("uai", *IDENTITY_FIELDS)
-            wanted = set(uais)
-            return {row[0]: row[1:] for row in rows if row[0] in wanted}
-        found = {}
-        for start in range(0, len(uais), LOOKUP_BATCH):
-            rows = School.objects.filter(uai__in=uais[start : start + LOOKUP_BATCH])
-            found.update((row[0], row[1:]) for row in rows.values_list("uai", *IDENTITY_FIELDS))
-        return found
+
+def stored_schools(uais):
+    """uai -> the identity fields (a tuple, in the order of IDENTITY_FIELDS) of these schools already stored."""
+    uais = list(uais)
+    if len(uais) > LOOKUP_MAX:  # thousands of schools: reading them all costs less than naming them
+        rows = School.objects.values_list("uai", *IDENTITY_FIELDS)
+        wanted = set(uais)
+        return {row[0]: row[1:] for row in rows if row[0] in wanted}
+    found = {}
+    for start in range(0, len(uais), LOOKUP_BATCH):
+        rows = School.objects.filter(uai__in=uais[start : start + LOOKUP_BATCH])
+        found.update((row[0], row[1:]) for row in rows.values_list("uai", *IDENTITY_FIELDS))
+    return found

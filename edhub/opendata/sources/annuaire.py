@@ -1,7 +1,7 @@
 """Annuaire de l'éducation (data.education.gouv.fr): the directory of schools. 2023 and 2026 headers, CSV or JSON."""
 
-from edhub.opendata import values
-from edhub.opendata.importing import departements_of
+# The module, not its names: importing imports the sources (`edhub status` imports it first).
+from edhub.opendata import importing, values
 from edhub.opendata.reader import RefusedFile, Schema
 from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, uai_of
 from edhub.schools.classify import is_school, kind_of, sector_of, state_of
@@ -153,7 +153,7 @@ class AnnuaireSource(Source):
                 "ferme les écoles absentes des départements qu'il décrit en entier)."
             )
             return
-        covered = departements_of(context.communes)
+        covered = importing.departements_of(context.communes)
         codes = sorted(covered) if context.complete is True else sorted(context.complete)
         for code in codes:
             if code not in covered:

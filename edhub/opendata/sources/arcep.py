@@ -2,7 +2,6 @@
 
 import functools
 import re
-from collections import defaultdict
 
 from edhub.opendata import values
 from edhub.opendata.figures import upsert_figures
@@ -24,22 +23,27 @@ class CommuneFiguresSource(Source):
     def load(self, table, context):
         communes = Communes()
         seen = FirstLines()
-        totals = defaultdict(dict)
+        totals = {}
         periods = set()
+        layout = self.layout(table)
         for line, row in self.rows(table, context):
             warnings = []
             try:
                 code, territory_id = commune_of(row, communes, warnings)
-                period = self.period(row, table)
+                period = self.period(row, layout)
                 seen.claim(code, line, "commune", "commune")
             except Rejected as rejected:
                 self.reject(context, line, rejected)
                 continue
-            figures = self.figures(row, table, warnings)
-            self.warn(context, line, warnings)
+            figures = self.figures(row, layout, warnings)
+            if warnings:
+                self.warn(context, line, warnings)
             context.cover(territory_id)
             periods.add(period)
-            merged = totals[territory_id, period]
+            merged = totals.get((territory_id, period))
+            if merged is None:  # most communes have one row
+                totals[territory_id, period] = figures
+                continue
             for variable, value in figures.items():
                 # A value left empty (None) makes the sum of a merged commune unknown too.
                 if variable in merged and (merged[variable] is None or value is None):
@@ -61,6 +65,10 @@ class CommuneFiguresSource(Source):
         )
         context.run.rows_created, context.run.rows_updated, context.run.rows_unchanged = created, updated, unchanged
         context.run.vintage = self.vintage(periods, table)
+
+    def layout(self, table):
+        """What the rows' reading needs to know of the file's header, found once (given to `period`, `figures`)."""
+        return table
 
     def vintage(self, periods, table):
         return ", ".join(sorted(periods))
@@ -91,23 +99,26 @@ class ArcepDebitSource(CommuneFiguresSource):
         required=("commune", "nbr", "elig_hd3", "elig_thd30", "elig_thd100", "elig_thd1g", "date"),
     )
 
-    def period(self, row, table):
+    def period(self, row, layout):
         """The date the file gives on each row (the figures' period)."""
         date = parse(row, "date", values.date)
         if date is None:
             raise Rejected("date", row["date"], "date manquante")
         return date.isoformat()
 
-    def figures(self, row, table, warnings):
+    def layout(self, table):
+        """(the columns of counts the file has, whether its speed classes are exclusive: the 2019 beta)"""
+        counts = tuple(
+            name for name in self.schema.columns if name in table.mapping and name not in ("commune", "date")
+        )
+        return counts, "elig_hd8" in table.mapping
+
+    def figures(self, row, layout, warnings):
         """Premises and cumulative speed thresholds; the thresholds are left empty when a class is unreadable, and
         the premises too when the classes do not add up (which of them is wrong is unknown)."""
         before = len(warnings)
-        counts = {
-            name: lenient(row, name, values.count, warnings)
-            for name in self.schema.columns
-            if name not in ("commune", "date")
-            if name in row
-        }
+        columns, exclusive = layout
+        counts = {name: lenient(row, name, values.count, warnings) for name in columns}
         locaux = counts["nbr"]
         if locaux is None and row["nbr"].strip() == "":
             warnings.append(("nbr", "", "nombre de locaux manquant ; champ laissé vide"))
@@ -115,7 +126,7 @@ class ArcepDebitSource(CommuneFiguresSource):
         if any(name != "nbr" for name, _, _ in warnings[before:]):
             return {"locaux": locaux, **unknown}
         c = {k: v or 0 for k, v in counts.items()}
-        if "elig_hd8" in table.mapping:
+        if exclusive:
             # Exclusive classes: each premise is counted once, in its best class; they sum to nbr.
             total = c.get("inel_hd", 0) + c.get("elig_hd05", 0) + c["elig_hd3"] + c["elig_hd8"] + c["elig_thd30"]
             total += c["elig_thd100"] + c["elig_thd1g"]
@@ -170,15 +181,18 @@ class ArcepCommunesSource(CommuneFiguresSource):
         required=("commune", "logements", "etablissements", "commune_rurale"),
     )
 
-    def figures(self, row, table, warnings):
+    def figures(self, row, layout, warnings):
         figures = {name: lenient(row, name, values.count, warnings) for name in ("logements", "etablissements")}
         for name in ("zone_tres_dense", "engagement_l33_13", "commune_rurale", "commune_montagne"):
             if name in row:
                 figures[name] = int(values.marked(row[name]))
         return figures
 
-    def period(self, row, table):
-        return self.quarter(tuple(table.header))[0]
+    def layout(self, table):
+        return tuple(table.header)
+
+    def period(self, row, layout):
+        return self.quarter(layout)[0]
 
     def vintage(self, periods, table):
         year, quarter = self.quarter(tuple(table.header))

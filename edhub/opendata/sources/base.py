@@ -5,8 +5,11 @@ figure) can reject a row. A bad value in any other column leaves that field empt
 (line, column, value): a secondary column never costs a school.
 """
 
+import functools
+
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
+from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.territories.models import Level, Territory, TerritoryAlias
 from edhub.territories.resolver import unknown_commune_reason
 from edhub.utils.text import fold
@@ -130,20 +133,36 @@ def _commune(raw, communes):
 
 class Communes:
     """Today's communes as an import finds them (see CommuneResolver): by INSEE code (current, arrondissement,
-    délégué, associé or former), all read when a row first gives one; by name, a département's read when a row
-    first names one of its communes (a file of one département does not read the whole country's)."""
+    délégué, associé or former), those of a département read when a row first gives one of its codes (all of them
+    past a few départements); by name, a département's read when a row first names one of its communes. A file of
+    one département does not read the whole country's."""
 
     def __init__(self):
-        self.codes = self.aliases = None
+        self.codes, self.aliases = {}, {}
+        self.prefixes = set()  # the beginnings of the codes read (a département's: 94, 2A, 971), None: all read
         self.names = {}  # folded département name -> {folded commune name: id, None when ambiguous}
         self.found = {}  # a commune's cell as written -> (code, id, warning) or (value, None, reason)
 
     def resolve(self, code):
-        if self.codes is None:
-            rows = Territory.objects.current().filter(level__in=[Level.COMMUNE, Level.ARRONDISSEMENT])
-            self.codes = dict(rows.values_list("code", "id"))
-            self.aliases = dict(TerritoryAlias.objects.values_list("code", "territory_id"))
+        if self.prefixes is not None:
+            prefix = code[:3] if code.startswith("97") else code[:2]
+            if prefix not in self.prefixes:
+                self.read(prefix)
         return self.codes.get(code) or self.aliases.get(code)
+
+    def read(self, prefix):
+        """Read the codes that begin so, or all codes past a few départements."""
+        self.prefixes.add(prefix)
+        communes = Territory.objects.current().filter(level__in=[Level.COMMUNE, Level.ARRONDISSEMENT])
+        aliases = TerritoryAlias.objects.all()
+        if len(self.prefixes) > FEW_DEPARTEMENTS:
+            self.prefixes = None
+        else:  # codes are digits and capitals: those that begin so sort from the prefix to the next one
+            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            communes = communes.filter(code__gte=prefix, code__lt=following)
+            aliases = aliases.filter(code__gte=prefix, code__lt=following)
+        self.codes.update(communes.values_list("code", "id"))
+        self.aliases.update(aliases.values_list("code", "territory_id"))
 
     def by_name(self, departement_name, commune_name):
         """The commune named so in the département named so, when exactly one matches."""
@@ -163,6 +182,17 @@ class Communes:
             for pk, name in aliases.values_list("territory_id", "name"):
                 names.setdefault(fold(name), pk)
         return names.get(fold(commune_name))
+
+
+FEW_DEPARTEMENTS = 6  # communes read a département at a time (a file naming more: all read at once)
+# A file names the same sectors, and many écoles alike, on many rows: each is read once.
+sector_of_label = functools.lru_cache(maxsize=1024)(sector_or_blank)
+
+
+@functools.lru_cache(maxsize=65_536)
+def ecole_kind(name):
+    """The kind of an école named so (maternelle, élémentaire or primaire)."""
+    return kind_of(type_label="Ecole", name=name)
 
 
 class FirstLines(dict):

@@ -2,8 +2,17 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, lenient, parse, uai_of
-from edhub.schools.classify import kind_of, sector_or_blank
+from edhub.opendata.sources.base import (
+    Communes,
+    FirstLines,
+    Rejected,
+    Source,
+    ecole_kind,
+    lenient,
+    parse,
+    sector_of_label,
+    uai_of,
+)
 from edhub.schools.models import SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
 
@@ -93,12 +102,12 @@ class EffectifsEcolesSource(Source):
     def identity(self, row, communes):
         """What this file tells of a school nobody described yet (it has no INSEE code: commune found by name)."""
         name = " ".join(p for p in (row.get("denomination", ""), row.get("patronyme", "")) if p).strip()
-        sector = sector_or_blank(row.get("sector", ""))
+        sector = sector_of_label(row.get("sector", ""))
         commune_id = communes.by_name(row.get("departement", ""), row.get("commune_name", ""))
         priority = "REP+" if row.get("rep_plus") == "1" else "REP" if row.get("rep") == "1" else ""
         return {
             "name": name or row["uai"],
-            "kind": kind_of(type_label="Ecole", name=row.get("denomination", "")),
+            "kind": ecole_kind(row.get("denomination", "")),
             "sector": sector,
             "commune_id": commune_id,
             "postcode": values.postcode(row.get("postcode", "")),

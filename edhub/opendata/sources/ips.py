@@ -2,8 +2,18 @@
 
 from edhub.opendata import values
 from edhub.opendata.reader import Schema
-from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, parse, uai_of
-from edhub.schools.classify import kind_of, sector_or_blank
+from edhub.opendata.sources.base import (
+    Communes,
+    FirstLines,
+    Rejected,
+    Source,
+    commune_of,
+    ecole_kind,
+    lenient,
+    parse,
+    sector_of_label,
+    uai_of,
+)
 from edhub.schools.models import Kind, SchoolFigure, Variable
 from edhub.schools.writer import SchoolWriter
 
@@ -43,6 +53,7 @@ class IpsSource(Source):
         communes = Communes()
         seen = FirstLines()
         rentrees = set()
+        columns = self.value_columns(table)
         for line, row in self.rows(table, context):
             warnings = []
             try:
@@ -53,18 +64,23 @@ class IpsSource(Source):
             except Rejected as rejected:
                 self.reject(context, line, rejected)
                 continue
-            figures = self.figures(row, warnings)
-            self.warn(context, line, warnings)
+            figures = self.figures(row, warnings, columns)
+            if warnings:
+                self.warn(context, line, warnings)
             context.cover(commune_id, uai)
             rentrees.add(rentree)
-            kind = self.kind if self.kind != Kind.LYCEE else LYCEE_KINDS.get(row.get("type", "").upper(), Kind.LYCEE)
+            name = row.get("name", "")
             if self.kind == Kind.ECOLE_PRIMAIRE:
-                kind = kind_of(type_label="Ecole", name=row.get("name", ""))
+                kind = ecole_kind(name)
+            elif self.kind == Kind.LYCEE:
+                kind = LYCEE_KINDS.get(row.get("type", "").upper(), Kind.LYCEE)
+            else:
+                kind = self.kind
             writer.describe(
                 uai,
-                name=row.get("name") or uai,
+                name=name or uai,
                 kind=kind,
-                sector=sector_or_blank(row.get("sector", "")),
+                sector=sector_of_label(row.get("sector", "")),
                 commune_id=commune_id,
                 commune_code=commune_code,
             )
@@ -74,17 +90,23 @@ class IpsSource(Source):
         # The vintage is the rentrée the file gives (« Rentrée scolaire »).
         context.run.vintage = values.school_years(rentrees)
 
-    def figures(self, row, warnings):
+    def value_columns(self, table):
+        """(column, variable, plausible range) of the IPS columns the file has."""
+        return [
+            (name, variable, (0.0, 100.0) if name == "ips_std" else IPS_RANGE)
+            for name, variable in (
+                ("ips", Variable.IPS),
+                ("ips_std", Variable.IPS_STD),
+                ("ips_gt", Variable.IPS_GT),
+                ("ips_pro", Variable.IPS_PRO),
+            )
+            if name in table.mapping
+        ]
+
+    def figures(self, row, warnings, columns):
         """{variable: (value, status)} for the IPS columns present in the row; a bad value is left out."""
         result = {}
-        for name, variable in (
-            ("ips", Variable.IPS),
-            ("ips_std", Variable.IPS_STD),
-            ("ips_gt", Variable.IPS_GT),
-            ("ips_pro", Variable.IPS_PRO),
-        ):
-            if name not in row:
-                continue
+        for name, variable, (low, high) in columns:
             raw = row[name]
             if raw.strip() == "":
                 if name == "ips":
@@ -95,7 +117,6 @@ class IpsSource(Source):
                 if raw.strip().upper() in values.NS_VALUES:
                     result[variable] = (None, SchoolFigure.Status.NS)
                 continue
-            low, high = (0.0, 100.0) if name == "ips_std" else IPS_RANGE
             if not low <= value <= high:
                 warnings.append(
                     (name, raw, f"valeur hors de la plage plausible ({low:g} à {high:g}) ; champ laissé vide")
