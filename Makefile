@@ -7,6 +7,8 @@ PORT ?= 8000
 # Where `make run` takes the official files when there is no Internet access (extracts shipped beside the project).
 OPENDATA_FROM ?= ../shared/opendata
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Test processes (pytest-xdist): one per core; each builds its own test database (test_test_gw0, _gw1… on PostgreSQL).
+TEST_WORKERS ?= auto
 
 .PHONY: install run serve data test test-sqlite test-postgres lint format bench lock clean
 
@@ -58,11 +60,11 @@ test: install /usr/bin/chromium lint
 	$(MAKE) test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	DATABASE_URL=$(PG_URL) CONN_MAX_AGE=0 $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) CONN_MAX_AGE=0 $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint:
 	$(BIN)/ruff check .
