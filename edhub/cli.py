@@ -21,4 +21,7 @@ def main():
             gc.enable()
             return command
 
-    Utility(["edhub", *sys.argv[1:]]).execute()
+    try:
+        Utility(["edhub", *sys.argv[1:]]).execute()
+    finally:
+        gc.freeze()  # exiting: the interpreter's last collection need not scan all that is left

@@ -1,6 +1,5 @@
 """Upsert of yearly figures (school or territory), counting created, changed and unchanged values."""
 
-import operator
 from itertools import chain
 
 from django.db import connection
@@ -12,8 +11,9 @@ ROWS_PER_STATEMENT = 500
 MAX_PARAMETERS = 30_000
 
 
-def upsert_figures(model, owner_field, period_field, value_fields, figures, run):
+def upsert_figures(model, owner_field, period_field, value_fields, figures, run, periods=None):
     """`figures`: {(owner_id, variable, period): (the values of `value_fields`)} -> (created, updated, unchanged).
+    `periods`: those of the figures, when the caller knows them.
 
     Only new or changed values are written (see write_rows): importing hundreds of thousands of figures must not
     build as many model instances.
@@ -21,22 +21,24 @@ def upsert_figures(model, owner_field, period_field, value_fields, figures, run)
     if not figures:
         return 0, 0, 0
     variables = {variable for _, variable, _ in figures}
-    periods = {period for _, _, period in figures}
+    if periods is None:
+        periods = {period for _, _, period in figures}
     rows = model.objects.filter(variable__in=variables, **{f"{period_field}__in": periods}).values_list(
         f"{owner_field}_id", "variable", period_field, *value_fields
     )
     existing = {row[:3]: row[3:] for row in rows}
+    run_id = run.pk
     if not existing:  # a first import: every value is new
-        new = [(*key, *values, run.pk) for key, values in figures.items()]
+        new = [(*key, *values, run_id) for key, values in figures.items()]
         changed, unchanged = [], 0
     else:
         new, changed = [], []
         for key, values in figures.items():
             before = existing.get(key)
             if before is None:
-                new.append((*key, *values, run.pk))
+                new.append((*key, *values, run_id))
             elif before != values:
-                changed.append((*key, *values, run.pk))
+                changed.append((*key, *values, run_id))
         unchanged = len(figures) - len(new) - len(changed)
     fields = [owner_field, "variable", period_field, *value_fields, "run"]
     write_rows(model, fields, fields[:3], new, changed, in_key_order=True)
@@ -46,10 +48,10 @@ def upsert_figures(model, owner_field, period_field, value_fields, figures, run)
 def write_rows(model, fields, key, new, changed, in_key_order=False):
     """Write rows (tuples of the values of `fields`, the `key` fields first) into the model's table, without building
     a model instance per row (SQLite and PostgreSQL): the `new` rows by plain INSERTs, the `changed` ones by INSERT …
-    ON CONFLICT (`key`) DO UPDATE of the other fields, many rows a statement. `in_key_order`: written in the order of
-    their key, the indexes are then filled in order (rows in random order cost SQLite several times more). On SQLite,
-    with its foreign keys checked, an upsert costs three times an insert: new rows, most of an import, do not go
-    through it."""
+    ON CONFLICT (`key`) DO UPDATE of the other fields, many rows a statement. `in_key_order` (rows whose keys are
+    unique): written in the order of their key, the indexes are then filled in order (rows in random order cost
+    SQLite several times more). On SQLite, with its foreign keys checked, an upsert costs three times an insert: new
+    rows, most of an import, do not go through it."""
     meta = model._meta
     columns = [meta.get_field(name).column for name in fields]
     keys = [meta.get_field(name).column for name in key]
@@ -70,7 +72,7 @@ def write_rows(model, fields, key, new, changed, in_key_order=False):
         for rows, tail in ((new, ""), (changed, conflict)):
             rows = _stored(meta, fields, rows)
             if in_key_order:  # an import's rows are mostly in order already (a file lists its schools, communes so)
-                rows = sorted(rows, key=operator.itemgetter(*range(len(key))))
+                rows = sorted(rows)  # their keys are unique: the fields after them are never compared
             for start in range(0, len(rows), batch):
                 chunk = rows[start : start + batch]
                 sql = head + ", ".join([one] * len(chunk)) + tail
@@ -97,3 +99,12 @@ def _stored(meta, fields, rows):
             adapt = connection.ops.adapt_datefield_value
             rows = [row if row[i] is None else (*row[:i], adapt(row[i]), *row[i + 1 :]) for row in rows]
     return rows
+
+
+def read_pairs(queryset):
+    """{first: second} of a two-field values_list() queryset, fetched by the database cursor at once: without the
+    ORM's work for each row, which costs more than the query when it reads tens of thousands of codes and ids."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())

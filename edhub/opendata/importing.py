@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from edhub.opendata.figures import read_pairs
 from edhub.opendata.models import ImportRun
 from edhub.opendata.reader import SEPARATORS, RefusedFile, decode, open_table
 from edhub.opendata.sources.base import WIDTH_REASON
@@ -283,7 +284,7 @@ def departements_of(commune_ids):
     if len(ids) > FEW_COMMUNES:
         # Thousands of communes: each territory's département, read at once, costs less than naming them all in
         # queries (id IN (…), 5,000 parameters a query).
-        of = dict(Territory.objects.filter(departement__isnull=False).values_list("id", "departement_id"))
+        of = read_pairs(Territory.objects.filter(departement__isnull=False).values_list("id", "departement_id"))
         found = {of[i] for i in ids if i in of}
     else:
         found = set()

@@ -103,12 +103,13 @@ class SchoolWriter:
 
 def stored_schools(uais):
     """uai -> the identity fields (a tuple, in the order of IDENTITY_FIELDS) of these schools already stored."""
-    uais = list(uais)
-    if len(uais) > LOOKUP_MAX:  # thousands of schools: reading them all costs less than naming them
-        rows = School.objects.values_list("uai", *IDENTITY_FIELDS)
-        wanted = set(uais)
-        return {row[0]: row[1:] for row in rows if row[0] in wanted}
+    if len(uais) > LOOKUP_MAX:  # thousands of schools: those stored first (often none: a first import)
+        uais = set(uais) & set(School.objects.values_list("uai", flat=True))
+        if len(uais) > LOOKUP_MAX:  # reading them all costs less than naming them
+            rows = School.objects.values_list("uai", *IDENTITY_FIELDS)
+            return {row[0]: row[1:] for row in rows if row[0] in uais}
     found = {}
+    uais = sorted(uais)
     for start in range(0, len(uais), LOOKUP_BATCH):
         rows = School.objects.filter(uai__in=uais[start : start + LOOKUP_BATCH])
         found.update((row[0], row[1:]) for row in rows.values_list("uai", *IDENTITY_FIELDS))

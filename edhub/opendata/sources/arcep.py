@@ -1,5 +1,6 @@
 """Arcep broadband data per commune: "Ma connexion internet" speed classes, and the 2018 FttH observatory."""
 
+import datetime
 import functools
 import re
 
@@ -9,8 +10,12 @@ from edhub.opendata.reader import RefusedFile, Schema
 from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, parse
 from edhub.territories.models import TerritoryFigure
 
+count = values.count
+# A file gives the same date on every row: written once.
+iso_date = functools.lru_cache(maxsize=64)(datetime.date.isoformat)
 # Premises eligible to at least N Mbit/s (wired), cumulative.
 SPEED_VARIABLES = ("locaux_ge_3", "locaux_ge_8", "locaux_ge_30", "locaux_ge_100", "locaux_ge_1000")
+UNKNOWN = dict.fromkeys(SPEED_VARIABLES)  # the speeds of a commune whose classes are unreadable
 
 
 class CommuneFiguresSource(Source):
@@ -54,14 +59,15 @@ class CommuneFiguresSource(Source):
                     merged[variable] = max(merged[variable], value)
                 else:
                     merged[variable] = merged[variable] + value
+        # In the order of their key, as they are written: sorting the communes costs less than sorting their values.
         figures = {
             (territory_id, variable, period): (float(value),)
-            for (territory_id, period), merged in totals.items()
-            for variable, value in merged.items()
+            for (territory_id, period), merged in sorted(totals.items())
+            for variable, value in sorted(merged.items())
             if value is not None
         }
         created, updated, unchanged = upsert_figures(
-            TerritoryFigure, "territory", "period", ("value",), figures, context.run
+            TerritoryFigure, "territory", "period", ("value",), figures, context.run, periods=periods
         )
         context.run.rows_created, context.run.rows_updated, context.run.rows_unchanged = created, updated, unchanged
         context.run.vintage = self.vintage(periods, table)
@@ -104,7 +110,7 @@ class ArcepDebitSource(CommuneFiguresSource):
         date = parse(row, "date", values.date)
         if date is None:
             raise Rejected("date", row["date"], "date manquante")
-        return date.isoformat()
+        return iso_date(date)
 
     def layout(self, table):
         """(the columns of counts the file has, whether its speed classes are exclusive: the 2019 beta)"""
@@ -118,13 +124,19 @@ class ArcepDebitSource(CommuneFiguresSource):
         the premises too when the classes do not add up (which of them is wrong is unknown)."""
         before = len(warnings)
         columns, exclusive = layout
-        counts = {name: lenient(row, name, values.count, warnings) for name in columns}
+        counts = {}
+        for name in columns:  # lenient(), without a call a cell
+            raw = row[name]
+            try:
+                counts[name] = count(raw)
+            except ValueError as error:
+                warnings.append((name, raw, f"{error} ; champ laissé vide"))
+                counts[name] = None
         locaux = counts["nbr"]
         if locaux is None and row["nbr"].strip() == "":
             warnings.append(("nbr", "", "nombre de locaux manquant ; champ laissé vide"))
-        unknown = dict.fromkeys(SPEED_VARIABLES)
-        if any(name != "nbr" for name, _, _ in warnings[before:]):
-            return {"locaux": locaux, **unknown}
+        if len(warnings) > before and any(name != "nbr" for name, _, _ in warnings[before:]):
+            return {"locaux": locaux, **UNKNOWN}
         c = {k: v or 0 for k, v in counts.items()}
         if exclusive:
             # Exclusive classes: each premise is counted once, in its best class; they sum to nbr.
@@ -133,7 +145,7 @@ class ArcepDebitSource(CommuneFiguresSource):
             if locaux is not None and total != locaux:
                 reason = f"classes de débit incohérentes : leur somme fait {total} ; locaux et débits laissés vides"
                 warnings.append(("nbr", row["nbr"], reason))
-                return {"locaux": None, **unknown}
+                return {"locaux": None, **UNKNOWN}
             ge_1000 = c["elig_thd1g"]
             ge_100 = ge_1000 + c["elig_thd100"]
             ge_30 = ge_100 + c["elig_thd30"]
@@ -150,8 +162,15 @@ class ArcepDebitSource(CommuneFiguresSource):
             if not (locaux if locaux is not None else ge_3) >= ge_3 >= ge_8 >= ge_30 >= ge_100 >= ge_1000:
                 reason = "seuils de débit cumulés incohérents (non décroissants) ; locaux et débits laissés vides"
                 warnings.append(("nbr", row["nbr"], reason))
-                return {"locaux": None, **unknown}
-        return dict(zip(("locaux", *SPEED_VARIABLES), (locaux, ge_3, ge_8, ge_30, ge_100, ge_1000), strict=True))
+                return {"locaux": None, **UNKNOWN}
+        return {
+            "locaux": locaux,
+            "locaux_ge_3": ge_3,
+            "locaux_ge_8": ge_8,
+            "locaux_ge_30": ge_30,
+            "locaux_ge_100": ge_100,
+            "locaux_ge_1000": ge_1000,
+        }
 
 
 class ArcepCommunesSource(CommuneFiguresSource):

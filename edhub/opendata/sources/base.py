@@ -8,6 +8,7 @@ figure) can reject a row. A bad value in any other column leaves that field empt
 import functools
 
 from edhub.opendata import values
+from edhub.opendata.figures import read_pairs
 from edhub.opendata.reader import Schema
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.territories.models import Level, Territory, TerritoryAlias
@@ -161,8 +162,8 @@ class Communes:
             following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
             communes = communes.filter(code__gte=prefix, code__lt=following)
             aliases = aliases.filter(code__gte=prefix, code__lt=following)
-        self.codes.update(communes.values_list("code", "id"))
-        self.aliases.update(aliases.values_list("code", "territory_id"))
+        self.codes.update(read_pairs(communes.values_list("code", "id")))
+        self.aliases.update(read_pairs(aliases.values_list("code", "territory_id")))
 
     def by_name(self, departement_name, commune_name):
         """The commune named so in the département named so, when exactly one matches."""
