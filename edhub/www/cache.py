@@ -12,14 +12,16 @@ Only what cannot depend on the visitor is cached:
   page is left out: it reads nothing from the database), GET;
 - requests without a session or messages cookie: an agent's pages (a logged-in user has a session) are never
   read from nor written to the cache, so nobody is served another's page;
-- complete 200 HTML answers that set no cookie (a page with a form carrying a CSRF token sets the CSRF cookie),
-  that say neither private nor no-store, and whose Vary names only Cookie (handled as above) or a header of the
-  key (HX-Request: the htmx fragments of the same URL): redirects, errors and the rest are left alone.
+- complete 200 HTML answers that set no cookie (a page whose form carries a CSRF token sets the CSRF cookie on
+  every answer), that say neither private nor no-store, and whose Vary names only Cookie (handled as above) or a
+  header of the key (HX-Request: the htmx fragments of the same URL): redirects, errors and the rest are left
+  alone.
 
-Every page carries the nonce of its Content-Security-Policy header (the DSFR's scripts): it is kept as a
-placeholder in the cache and replaced by the request's own nonce on every answer, so that each answer keeps a
-nonce of its own. The middleware comes after the CSP middleware, before sessions, CSRF and authentication: a
-cached page costs neither of them, only the data version's query.
+A page may carry the nonce of its Content-Security-Policy header (an inline script): it is kept as a placeholder
+in the cache and replaced by the request's own nonce on every answer, so that each answer keeps a nonce of its
+own. The middleware comes after the CSP middleware, before sessions, CSRF and authentication: a cached page costs
+neither of them, only the data version's query, read once for the request (data_version: the figures cached
+inside a page use the same).
 """
 
 import hashlib

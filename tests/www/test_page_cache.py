@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
 from edhub.territories.models import Territory
-from edhub.www.cache import MARKER
+from edhub.www.cache import MARKER, cacheable_response
 from tests.opendata.factories import ImportRunFactory
 from tests.www.utils import text_of
 
@@ -141,3 +141,32 @@ def test_sheet_queries_do_not_scale_with_the_territory(client, db, computed, ref
 
     assert counts["france/FR"] <= 20
     assert abs(counts["france/FR"] - counts[reference]) <= 3, counts
+
+
+def html(status=200, **headers):
+    return HttpResponse("<html></html>", status=status, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("response", "cacheable"),
+    [
+        (html(), True),
+        (html(Vary="Cookie, HX-Request"), True),
+        (html(status=404), False),
+        (html(status=302, Location="/"), False),
+        (html(status=500), False),
+        (html(**{"Cache-Control": "private"}), False),
+        (html(**{"Cache-Control": "no-store, max-age=0"}), False),
+        (html(Vary="Accept-Language"), False),
+        (html(**{"Content-Encoding": "gzip"}), False),
+        (HttpResponse("a,b", content_type="text/csv"), False),
+    ],
+)
+def test_only_complete_public_html_answers_are_kept(response, cacheable):
+    assert cacheable_response(response) is cacheable
+
+
+def test_answers_setting_a_cookie_are_not_kept():
+    response = html()
+    response.set_cookie("csrftoken", "secret")
+    assert cacheable_response(response) is False
