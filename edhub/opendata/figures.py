@@ -1,5 +1,6 @@
 """Upsert of yearly figures (school or territory), counting created, changed and unchanged values."""
 
+from contextlib import ExitStack, closing
 from itertools import chain
 
 from django.db import connection
@@ -56,12 +57,12 @@ def write_rows(model, fields, key, new, changed, in_key_order=False):
     columns = [meta.get_field(name).column for name in fields]
     keys = [meta.get_field(name).column for name in key]
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, ExitStack() as stack:
         if connection.vendor == "sqlite":
             # Django's cursor rewrites each statement's %s into SQLite's ? with a regular expression, which costs a
             # long multi-row INSERT more than SQLite takes to write it: the statements go to SQLite's own cursor, in
             # the same transaction.
-            cursor, placeholder = connection.connection.cursor(), "?"
+            cursor, placeholder = stack.enter_context(closing(connection.connection.cursor())), "?"
         else:
             placeholder = "%s"
         head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
