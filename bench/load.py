@@ -9,7 +9,8 @@ Each URL is first requested once, by one client (its uncached time, printed). Th
 paced to 41 requests/s in total (the audit's load: each client sends a request every 20/41 s, or at once when it
 is late), for 60 s; p50, p95, p99 and errors are printed per page family and overall, the overall p95 against
 300 ms, errors against 0. Then, for information, the same clients unpaced (each sends its next request as soon as
-the previous answer is in): the throughput the server holds.
+the previous answer is in): the throughput the server holds. Last, for information too, the paced run again just
+after a new import (the directory of the 94 imported again): a new data version, every cache stale at once.
 
 Clients are processes with the bare http.client, as bench "api" does: the load generator must not be what is
 measured. A request's time runs from its sending to the end of its answer.
@@ -47,6 +48,7 @@ PAGES = {
 
 def bench_load(bench):
     from run import (
+        ANNUAIRE,
         COLLEGES,
         INDICATOR_URLS,
         OPENDATA,
@@ -87,12 +89,19 @@ def bench_load(bench):
         cold = _run(urls, 1, rate=None, duration=None)
         paced = _run(urls, CLIENTS, rate=RATE, duration=DURATION)
         unpaced = _run(urls, CLIENTS, rate=None, duration=DURATION)
+        # A new import: a new data version, every cached page, figure and API answer stale at once.
+        version = _data_version(bench)
+        bench.edhub("import", ANNUAIRE[0], str(OPENDATA / ANNUAIRE[1]), "--force", "-v0")
+        if _data_version(bench) == version:
+            bench.fail("load: after a new import", f"the data version did not change ({version})")
+        stale = _run(urls, CLIENTS, rate=RATE, duration=DURATION)
 
     first = ", ".join(f"{family} max {_ms(cold[0], family)[-1]:.0f} ms" for family in families)
     print(f"… first request of each URL ({len(urls)} URLs, one client, caches empty): {first}")
-    for title, (results, wall), checked in (
-        (f"paced, {RATE:.0f} requests/s in total", paced, True),
-        ("unpaced, back-to-back", unpaced, False),
+    for title, label, (results, wall), checked in (
+        (f"paced, {RATE:.0f} requests/s in total", "paced", paced, True),
+        ("unpaced, back-to-back", "unpaced", unpaced, False),
+        (f"paced, {RATE:.0f} requests/s, just after a new import (caches stale)", "paced, after import", stale, False),
     ):
         print(f"… {CLIENTS} clients, {title}, {wall:.0f} s: {len(results)} requests, {len(results) / wall:.1f}/s")
         for family in families:
@@ -111,12 +120,17 @@ def bench_load(bench):
         errors = sorted({f"{status} {url}" for _, url, status, _ in results if status != 200})
         error_count = sum(1 for row in results if row[2] != 200)
         note = f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {times[-1]:.0f} ms, {len(results) / wall:.1f} requests/s"
-        name = f"load: pages + API, {CLIENTS} clients, {'paced' if checked else 'unpaced'}, p95"
+        name = f"load, {CLIENTS} clients, {label}, p95"
         if checked:
             bench.check(name, p95, P95_TARGET, unit="ms", note=note)
             bench.check("  errors (non-200 answers)", error_count, ERRORS_TARGET, unit="", note="; ".join(errors[:3]))
         else:
             bench.info(name, p95, unit="ms", note=f"{note}, {error_count} errors")
+
+
+def _data_version(bench):
+    script = "from edhub.opendata.models import ImportRun; print(ImportRun.objects.data_version())"
+    return bench.edhub("shell", "-c", script)[2].strip().splitlines()[-1]
 
 
 def _run(urls, clients, rate, duration):
