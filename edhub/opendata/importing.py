@@ -105,7 +105,7 @@ def run_import(source, path, *, force=False, progress=None, complete=None) -> Ou
     run = ImportRun.objects.create(source=source.slug, file_name=path.name, checksum=checksum, pid=os.getpid())
     try:
         table = open_table(path, source.schema)
-        with transaction.atomic(), bulk_work():
+        with bulk_work(), transaction.atomic():
             headers = {name: table.header[i].strip() for name, i in table.mapping.items()}
             context = ImportContext(run=run, path=path, progress=progress, headers=headers, complete=complete)
             source.load(table, context)
