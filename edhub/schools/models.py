@@ -147,7 +147,8 @@ class SchoolFigure(models.Model):
         OK = "", "Valeur"
         NS = "NS", "Non significatif"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="figures")
+    # No index of its own: the unique constraint's index (school first) serves every lookup by school.
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="figures", db_index=False)
     variable = models.CharField(max_length=30, choices=Variable.choices)
     rentree = models.PositiveSmallIntegerField("rentrée")
     value = models.FloatField(null=True, blank=True)

@@ -156,7 +156,8 @@ class Territory(models.Model):
 class TerritoryFigure(models.Model):
     """A value of an open-data variable for a territory and a period, with its provenance (the import run)."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="figures")
+    # No index of its own: the unique constraint's index (territory first) serves every lookup by territory.
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="figures", db_index=False)
     variable = models.CharField(max_length=40)
     period = models.CharField("période", max_length=20)
     value = models.FloatField(null=True, blank=True)
