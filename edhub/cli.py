@@ -6,7 +6,7 @@ import sys
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edhub.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edhub.settings.dev")
     # Starting (Django's modules, the apps and their models, the command's module) allocates hundreds of thousands of
     # objects and frees almost none: the cyclic garbage collector would only scan them, again and again (a tenth of
     # the start-up). It is paused until the command runs, and what the start-up built is then set apart from its

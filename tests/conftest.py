@@ -19,9 +19,6 @@ from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import load_geography
 from tests.schools.factories import small_world
 
-# Each test process keeps its cache in memory: tests never touch the platform's cache files under var/.
-settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 OPENDATA = Path(os.environ.get("EDHUB_SHARED_OPENDATA", settings.BASE_DIR.parent / "shared" / "opendata"))
 
 # The real extracts, imported once per session in this order (directory first).

@@ -94,7 +94,7 @@ def test_api_answers_carry_the_security_headers(client, cached):
 def start(tmp_path, **env):
     """Django set up in a fresh process with this environment (nothing inherited that says production)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "EDHUB_HTTPS")}
-    environment.update(EDHUB_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="edhub.settings", **env)
+    environment.update(EDHUB_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="edhub.settings.dev", **env)
     code = "import django; django.setup(); from django.conf import settings; print(len(settings.SECRET_KEY))"
     return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False)
 

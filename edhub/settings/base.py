@@ -1,22 +1,19 @@
-"""Django settings for edhub.
+"""Settings common to every use of edhub; dev.py (the default), test.py and prod.py add what differs.
 
 Everything that differs between machines comes from the environment:
 - DATABASE_URL: defaults to the embedded SQLite file var/edhub.sqlite3 (PostgreSQL in production);
 - EDHUB_VAR_DIR: where the database, the open-data cache and the reports live (default: ./var);
-- SECRET_KEY, DEBUG, ALLOWED_HOSTS: production settings (see README). Production (EDHUB_ENV=production, or
-  ALLOWED_HOSTS or EDHUB_HTTPS set) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
+- SECRET_KEY, DEBUG, ALLOWED_HOSTS, EDHUB_HTTPS: see dev.py and prod.py (and the README).
 """
 
 import os
-import secrets
 from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("EDHUB_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 OPENDATA_CACHE_DIR = Path(os.environ.get("EDHUB_OPENDATA_DIR", VAR_DIR / "opendata"))
@@ -24,33 +21,6 @@ NODE_MODULES_DIR = BASE_DIR / "node_modules"
 # django-ninja's own copy of Swagger UI (templates and static files) for the API documentation, found without
 # importing the package: as an installed app it would import the whole API framework (pydantic…) in every command.
 NINJA_DIR = Path(find_spec("ninja").origin).parent
-
-DEBUG = os.environ.get("DEBUG", "") in ("1", "true", "True")
-# Production is declared (EDHUB_ENV=production) or implied by serving other hosts than loopback or HTTPS: it must set
-# SECRET_KEY and ALLOWED_HOSTS. The embedded platform (make run, make test) runs on loopback with a random key made
-# once and kept under var/ (never a key written in the repository).
-PRODUCTION = not DEBUG and (
-    os.environ.get("EDHUB_ENV") == "production"
-    or bool(os.environ.get("ALLOWED_HOSTS"))
-    or os.environ.get("EDHUB_HTTPS", "") in ("1", "true")
-)
-if PRODUCTION:
-    _missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not os.environ.get(name)]
-    if _missing:
-        raise ImproperlyConfigured(
-            f"edhub en production : définissez {' et '.join(_missing)} dans l'environnement (voir README)."
-        )
-    SECRET_KEY = os.environ["SECRET_KEY"]
-else:
-    _key_file = VAR_DIR / "secret_key"
-    try:
-        with open(_key_file, "x", encoding="ascii") as _handle:  # the first start writes it, the others read it
-            os.chmod(_key_file, 0o600)
-            _handle.write(secrets.token_urlsafe(50))
-    except FileExistsError:
-        pass
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _key_file.read_text(encoding="ascii").strip()
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,7 +121,7 @@ CACHES = {
 }
 
 # Background work (django-tasks): large uploads and recomputations run in `edhub db_worker`, which `make run`
-# starts beside the web server. Tests run them immediately (EDHUB_TASKS=immediate).
+# starts beside the web server; EDHUB_TASKS=immediate runs them at once, in the request.
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
@@ -255,13 +225,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and os.environ.get("EDHUB_HTTPS", "") in ("1", "true"):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy (django-csp): scripts only from this site or carrying the page's nonce.
 CONTENT_SECURITY_POLICY = {
