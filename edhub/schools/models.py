@@ -66,7 +66,8 @@ class SchoolQuerySet(models.QuerySet):
 class School(models.Model):
     uai = models.CharField("UAI", max_length=8, primary_key=True)
     name = models.CharField("nom", max_length=250)
-    search_name = models.CharField(max_length=250, db_index=True, editable=False)
+    # Searched by « contains » (SchoolQuerySet.search), which no B-tree index serves: none is kept up to date.
+    search_name = models.CharField(max_length=250, editable=False)
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.AUTRE)
     nature_code = models.CharField("code nature", max_length=4, blank=True)
     nature_label = models.CharField("nature", max_length=120, blank=True)
