@@ -2,7 +2,19 @@
 
 import gc
 import os
+import resource
 import sys
+
+# Commands that run background jobs: each process is bounded in memory (settings.TASK_MAX_MEMORY_MB), so that a job
+# asking for more fails cleanly (MemoryError, reported on its upload) instead of taking the machine down.
+WORKER_COMMANDS = ("db_worker",)
+
+
+def limit_memory(megabytes):
+    """Bound this process' data segment (heap and anonymous maps, RLIMIT_DATA) to `megabytes`."""
+    limit = megabytes * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+    resource.setrlimit(resource.RLIMIT_DATA, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
 def main():
@@ -17,6 +29,10 @@ def main():
     class Utility(ManagementUtility):
         def fetch_command(self, subcommand):
             command = super().fetch_command(subcommand)
+            if subcommand in WORKER_COMMANDS:
+                from django.conf import settings
+
+                limit_memory(settings.TASK_MAX_MEMORY_MB)
             gc.freeze()
             gc.enable()
             return command

@@ -121,6 +121,12 @@ def validate(upload):
             "pour être analysé d'un seul tenant. Découpez-le (par commune ou par département) et déposez chaque "
             "morceau."
         )
+    except MemoryError:
+        logger.exception("Analysis of inventory upload %s ran out of its memory", upload.pk)
+        message = (
+            f"L'analyse a dépassé la mémoire permise à un traitement de fond ({settings.TASK_MAX_MEMORY_MB} Mo) : "
+            "découpez le fichier (par commune ou par département) et déposez chaque morceau."
+        )
     except Exception as error:
         logger.exception("Analysis of inventory upload %s failed", upload.pk)
         message = (

@@ -133,6 +133,8 @@ TASKS = {
 # back, re-queued once, then failed. A job running longer than its budget is failed.
 TASK_LEASE_SECONDS = int(os.environ.get("EDHUB_TASK_LEASE_SECONDS", "60"))
 TASK_MAX_SECONDS = int(os.environ.get("EDHUB_TASK_MAX_SECONDS", "300"))
+# And its memory: a worker process (edhub db_worker) may not grow past this (a 100,000-row upload peaks at 200 MB).
+TASK_MAX_MEMORY_MB = int(os.environ.get("EDHUB_TASK_MAX_MEMORY_MB", "2048"))
 # What an uploaded inventory may hold, checked before it is read (a zip bomb is refused from its directory).
 INVENTORY_LIMITS = {
     "rows": 120_000,  # a national inventory: about 60,000 schools, a few rentrées

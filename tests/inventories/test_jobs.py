@@ -3,6 +3,8 @@
 reason, and a failed upload can be re-run or abandoned."""
 
 import datetime
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -151,3 +153,35 @@ def test_a_recomputation_whose_worker_died_is_failed_and_queued_again_once(setti
     ]
     assert DBTaskResult.objects.get(pk=dead[0].pk).exception_class_path == "edhub.inventories.tasks.WorkerDied"
     assert queued == [((None,), {"attempt": 2})]
+
+
+def test_an_analysis_out_of_memory_fails_saying_so(commune_agent, settings, monkeypatch):
+    from edhub.inventories import validation
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(validation, "_validate", exhausted)
+    settings.TASK_MAX_MEMORY_MB = 512
+    upload = upload_file(commune_agent, inventory_csv([row(CRETEIL_ECOLE)]))
+    assert (upload.status, upload.declarations.count()) == (Upload.Status.FAILED, 0)
+    assert upload.message == (
+        "L'analyse a dépassé la mémoire permise à un traitement de fond (512 Mo) : découpez le fichier (par commune "
+        "ou par département) et déposez chaque morceau."
+    )
+
+
+def test_a_worker_process_is_bounded_in_memory():
+    """`edhub db_worker` bounds its process (edhub.cli.limit_memory): past the bound, an allocation fails with
+    MemoryError, which the analysis reports (above) instead of growing until the machine swaps."""
+    script = (
+        "from edhub.cli import limit_memory\n"
+        "limit_memory(300)\n"
+        "small = bytearray(50 * 1024 * 1024)\n"
+        "try:\n"
+        "    big = bytearray(400 * 1024 * 1024)\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "MemoryError\n")
