@@ -8,8 +8,8 @@ A commune of the campaign's territory is eligible when it passes every gate of t
   When every public école of the commune has declared a measured speed at or above the threshold, the
   declarations prevail over the Arcep figure.
   A school that the follow-up of an earlier call marks connected counts with the connection obtained, as the
-  observatory reads it (edhub.ami.followup.observatory_use: one rule): for the rentrée of its connection, unless
-  the declaration of that rentrée was published after the follow-up or a later rentrée is declared.
+  observatory reads it (edhub.schools.connections: one rule): for the rentrée of its connection, unless the
+  declaration of that rentrée was published after the follow-up or a later rentrée is declared.
 
 Eligible communes are ranked by a need score out of 100, the sum of four explained components (NEED_WEIGHTS).
 Everything is read with a handful of queries into dicts: no query per commune (all of France in well under 3 s).
@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 from django.core.cache import cache
 from django.db.models import Max, Q
 
-from edhub.ami.followup import followed_connections, observatory_use
-from edhub.inventories.models import Declaration, Technology
+from edhub.inventories.models import Technology
 from edhub.opendata.models import ImportRun
+from edhub.schools import connections
+from edhub.schools.connections import Origin
 from edhub.schools.models import ECOLE_KINDS, PriorityEducation, School, SchoolFigure, Sector, State, Variable
 from edhub.territories.models import DENSITY_LABELS, RURAL_DENSITY_LEVELS, Level, Territory, TerritoryFigure
 
@@ -334,26 +335,21 @@ def pre_identify(campaign, departement=None, commune=None):
             assessment.premises = int(count)
             assessment.share = 100.0 * reached[assessment] / count
 
-    # Local declarations in force: the latest rentrée declared for each public école.
-    declarations = Declaration.objects.filter(school__kind__in=ECOLE_KINDS, school__sector=Sector.PUBLIC)
-    if scope is not None:
-        declarations = declarations.filter(school__commune_id__in=scope)
-    connections = {}
-    for row in declarations.only("school_id", "rentree", "technology", "download_mbps", "upload_id").in_force():
-        if row.school_id in connections or row.school_id not in school_commune:
-            continue  # in_force() gives the latest rentrée first
-        connections[row.school_id] = DeclaredSchool(row.school_id, row.rentree, row.technology, row.download_mbps)
-    declared_uais = set(connections)
-    # Connections obtained by the works of a call, where the observatory reads them: they replace the declaration of
-    # the same rentrée (unless published after the follow-up, see observatory_use) or of an earlier one.
-    followed = [connection.uai for connection in followed_connections() if connection.uai in school_commune]
-    for uai, use in observatory_use(followed).items():
-        obtained, current = use.connection, connections.get(uai)
-        if use.used and (current is None or current.rentree <= obtained.rentree):
-            connections[uai] = DeclaredSchool(
-                uai, obtained.rentree, obtained.technology, obtained.download_mbps, followed=True
+    # The connection in force of each public école, for the latest rentrée reported: declared in a local inventory
+    # or obtained by the works of a call, by the rule the observatory reads (edhub.schools.connections).
+    reports = connections.reports(ecoles)
+    declared_uais = {report.uai for report in reports if report.origin == Origin.DECLARED}
+    current = {}
+    for uai, connection in connections.latest(connections.merge(reports)).items():
+        if uai in school_commune:
+            current[uai] = DeclaredSchool(
+                uai,
+                connection.rentree,
+                connection.technology,
+                connection.download_mbps,
+                followed=connection.origin == Origin.OBSERVED,
             )
-    for declared in sorted(connections.values(), key=lambda declared: declared.uai):
+    for declared in sorted(current.values(), key=lambda declared: declared.uai):
         assessment = school_commune[declared.uai]
         assessment.declared = [*(assessment.declared or ()), declared]
         speed = declared.download_mbps
@@ -376,7 +372,7 @@ def pre_identify(campaign, departement=None, commune=None):
         assessed=len(assessments),
         period=period,
         density_estimated=any(a.density_estimated for a in assessments.values()),
-        declarations=len(declared_uais),
+        declarations=len(declared_uais & school_commune.keys()),
     )
 
 

@@ -4,7 +4,8 @@ connection (date, technology obtained, measured speed).
 The commune agent of the dossier's commune updates it, or an instructor (a national administrator, the académie of
 the commune). A school marked connected feeds the observatory's connectivity indicators of schools for the rentrée
 of its connection date, in place of the connection declared in the local inventory for that rentrée, unless that
-declaration was published after the follow-up (see `prevails`). Each change that matters to the observatory
+declaration was published after the follow-up: the follow-up reports its connections to edhub.schools.connections
+(registered from AmiConfig.ready()), which holds that rule. Each change that matters to the observatory
 records an ImportRun of the inventories' source, as a publication does: the indicators that read local
 declarations are recomputed for the commune and every cache keyed by the data version is renewed.
 """
@@ -12,7 +13,6 @@ declarations are recomputed for the commune and every cache keyed by the data ve
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,23 +22,14 @@ from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.inventories.models import SOURCE as INVENTORIES
-from edhub.inventories.models import Declaration, Technology
+from edhub.inventories.models import Technology
 from edhub.inventories.validation import current_rentree
 from edhub.opendata.models import ImportRun
 from edhub.opendata.values import school_years
+from edhub.schools import connections
+from edhub.schools.connections import Connection, Origin
 
 Stage = ApplicationSchool.Works
-
-
-@dataclass(frozen=True)
-class FollowedConnection:
-    """A connection obtained by a laureate's works, as the follow-up records it."""
-
-    uai: str
-    rentree: int  # of the connection date
-    technology: str
-    download_mbps: float | None
-    recorded_at: datetime  # when the follow-up was last updated
 
 
 def laureate_schools(campaign):
@@ -174,19 +165,19 @@ def _record(application, user, schools):
     return run
 
 
-def followed_connections(uais=None):
-    """[FollowedConnection] of the schools of accepted dossiers marked connected (of these UAIs when given): the
-    latest follow-up of a school when several dossiers have it."""
+def followed_connections(schools=None):
+    """[Connection] observed by the follow-up: the schools of accepted dossiers marked connected (of these schools,
+    UAIs or a School queryset, when given), each with the latest follow-up when several dossiers have it."""
     rows = ApplicationSchool.objects.filter(
         application__state=Application.State.ACCEPTED, works=Stage.CONNECTED, connected_on__isnull=False
     ).exclude(connected_technology="")
-    if uais is not None:
-        rows = rows.filter(school_id__in=uais)
+    if schools is not None:
+        rows = rows.filter(school__in=schools)
     latest = {}
     for uai, connected_on, technology, mbps, updated_at in rows.values_list(
         "school_id", "connected_on", "connected_technology", "connected_mbps", "works_updated_at"
     ).order_by("works_updated_at", "pk"):
-        latest[uai] = FollowedConnection(uai, current_rentree(connected_on), technology, mbps, updated_at)
+        latest[uai] = Connection(uai, current_rentree(connected_on), technology, mbps, updated_at, Origin.OBSERVED)
     return sorted(latest.values(), key=lambda connection: connection.uai)
 
 
@@ -194,28 +185,23 @@ def followed_connections(uais=None):
 class ObservatoryUse:
     """Whether the observatory reads a school's followed connection, or a newer declaration of the inventory."""
 
-    connection: FollowedConnection
-    declared_at: datetime | None  # publication of the declaration of the same rentrée, if any
+    connection: Connection  # observed by the follow-up
+    current: Connection  # in force for the same school and rentrée (edhub.schools.connections)
 
     @property
     def used(self):
-        return prevails(self.connection, self.declared_at)
+        return self.current == self.connection
+
+    @property
+    def declared_at(self):
+        """The publication of the newer declaration read instead (None when the follow-up is read)."""
+        return None if self.used else self.current.recorded_at
 
 
 def observatory_use(uais):
     """{uai: ObservatoryUse} of these schools' followed connections."""
-    connections = {connection.uai: connection for connection in followed_connections(uais)}
-    declared_at = {}
-    declarations = Declaration.objects.published().filter(school_id__in=list(connections))
-    for rentree, uai, confirmed_at in declarations.values_list("rentree", "school_id", "upload__confirmed_at"):
-        declared_at[rentree, uai] = confirmed_at  # the last published is in force
+    current = connections.current_connections(uais)
     return {
-        uai: ObservatoryUse(connection, declared_at.get((connection.rentree, uai)))
-        for uai, connection in connections.items()
+        connection.uai: ObservatoryUse(connection, current[connection.uai, connection.rentree])
+        for connection in followed_connections(uais)
     }
-
-
-def prevails(connection, declared_at):
-    """Whether a followed connection prevails over the local declaration of the same school and rentrée published
-    at `declared_at` (None: there is none): a declaration published after the follow-up is newer."""
-    return declared_at is None or connection.recorded_at is None or declared_at <= connection.recorded_at

@@ -1,9 +1,10 @@
-"""The catalogue of indicators: every indicator of the observatory is defined here, once.
+"""The catalogue of indicators: every indicator of the observatory is defined once, the built-in ones here.
 
 An indicator has a slug (stable: it names the indicator in URLs, exports and the database), a French label and
 definition, a unit, its sources (open-data source slugs, see `edhub status`), the rule giving its periods, the
 levels where it exists, its aggregation (carried by its measure, see measures.py), its direction and whether it
-is public. `edhub compute` computes them; the API and the pages read them from here.
+is public. `edhub compute` computes them; the API and the pages read them from here. The apps that feed the
+observatory add theirs from their AppConfig.ready() (registry.py): the engine never imports them.
 """
 
 from dataclasses import dataclass
@@ -14,8 +15,6 @@ from django.db import models
 from edhub.indicators.inputs import REGISTRY_SOURCES
 from edhub.indicators.measures import (
     ArcepShare,
-    DeclaredRatio,
-    DeclaredShare,
     Gap,
     IpsMean,
     IpsMedian,
@@ -30,7 +29,7 @@ from edhub.indicators.measures import (
     SchoolsInSlowCommunes,
 )
 from edhub.indicators.models import SCHOOL_LEVEL
-from edhub.inventories.models import SOURCE as INVENTORIES
+from edhub.indicators.registry import CATALOGUE, register_indicators
 from edhub.schools.models import PriorityEducation, Sector, Variable
 from edhub.territories.geography import SOURCE as GEOGRAPHY
 from edhub.territories.models import Level
@@ -503,123 +502,7 @@ def _connectivity():
         )
 
 
-# -- Équipement, connexion et usages (inventaires locaux) -------------------------------------------------------
-
-DECLARED_PERIOD = "Rentrée décrite par les inventaires locaux déposés par les collectivités et les académies."
-DECLARED_THEME = "Équipement et usages (déclarations locales)"
-
-
-def _declared():
-    declared = (
-        "déclarées dans l'inventaire local en vigueur (dernière version publiée par la collectivité ou l'académie)"
-    )
-    for slug, label, definition, unit, measure, direction, family_coverage in (
-        (
-            "eleves_par_terminal",
-            "Élèves par terminal (1 terminal pour N élèves)",
-            "Nombre d'élèves divisé par le nombre d'ordinateurs fixes, portables et tablettes à leur usage, sommes "
-            "sur les écoles et établissements qui ont déclaré les deux",
-            "élèves par terminal",
-            DeclaredRatio(numerator="pupils", denominator="terminals"),
-            Direction.HIGHER_IS_WORSE,
-            "des écoles et établissements",
-        ),
-        (
-            "part_terminaux_mobiles",
-            "Part des terminaux mobiles",
-            "Part des portables et tablettes parmi les terminaux à l'usage des élèves (fixes, portables, tablettes)",
-            "%",
-            DeclaredRatio(numerator="mobile_devices", denominator="terminals", scale=100.0),
-            Direction.NEUTRAL,
-            "des écoles et établissements",
-        ),
-        (
-            "affichage_par_classe",
-            "Vidéoprojecteurs et écrans interactifs par classe",
-            "Nombre de vidéoprojecteurs, tableaux et écrans numériques interactifs divisé par le nombre de classes",
-            "équipements par classe",
-            DeclaredRatio(numerator="displays", denominator="classes"),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles et établissements",
-        ),
-        (
-            "part_classes_wifi",
-            "Part des classes couvertes par le Wi-Fi",
-            "Classes couvertes par le Wi-Fi divisées par le nombre de classes",
-            "%",
-            DeclaredRatio(numerator="classes_wifi", denominator="classes", scale=100.0),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles et établissements",
-        ),
-        (
-            "part_connexion_fibre",
-            "Part des écoles et établissements raccordés à la fibre",
-            "Part de ceux dont la connexion déclarée est en fibre optique, parmi ceux qui ont déclaré leur "
-            "technologie",
-            "%",
-            DeclaredShare(test="fibre"),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles et établissements",
-        ),
-        (
-            "part_debit_mesure_30",
-            "Part des écoles et établissements avec un débit mesuré d'au moins 30 Mbit/s",
-            "Part de ceux dont le débit descendant mesuré atteint 30 Mbit/s, parmi ceux qui ont déclaré une mesure",
-            "%",
-            DeclaredShare(test="speed_30"),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles et établissements",
-        ),
-        (
-            "part_ent",
-            "Part des écoles et établissements utilisant un ENT",
-            "Part de ceux qui déclarent utiliser un espace numérique de travail (ENT), parmi ceux qui l'ont déclaré",
-            "%",
-            DeclaredShare(test="ent_in_use"),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles et établissements",
-        ),
-        (
-            "part_socle_numerique",
-            "Part des écoles atteignant le socle numérique de base",
-            "Part des écoles dont chaque classe a un vidéoprojecteur fixe ou un écran interactif, un ordinateur pour "
-            "l'enseignant, Internet, une caméra, un microphone et des haut-parleurs, qui ont une classe mobile "
-            "partagée, et dont la direction a un ordinateur, une connexion et une imprimante-scanner en réseau, "
-            "parmi les écoles qui ont déclaré tous ces équipements",
-            "%",
-            DeclaredShare(test="socle", family="ecoles"),
-            Direction.HIGHER_IS_BETTER,
-            "des écoles",
-        ),
-    ):
-        yield Indicator(
-            slug=slug,
-            label=label,
-            definition=f"{definition}, {declared}.",
-            unit=unit,
-            theme=DECLARED_THEME,
-            sources=(INVENTORIES,),
-            period_rule=DECLARED_PERIOD,
-            coverage_rule=f"Part {family_coverage} du répertoire (hors fermés) dont la déclaration renseigne ces "
-            "valeurs pour cette rentrée.",
-            levels=ALL_LEVELS,
-            measure=measure,
-            direction=direction,
-        )
-
-
-CATALOGUE = {
-    indicator.slug: indicator
-    for indicator in (
-        *_school_counts(),
-        *_pupils(),
-        *_ips(),
-        *_priority(),
-        *_population(),
-        *_connectivity(),
-        *_declared(),
-    )
-}
+register_indicators((*_school_counts(), *_pupils(), *_ips(), *_priority(), *_population(), *_connectivity()))
 
 
 def public_indicators():

@@ -9,14 +9,13 @@ something it reads changed (see engine.py).
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Max
 
-from edhub.ami.followup import followed_connections, prevails
 from edhub.indicators.measures import FAMILY_OF_KIND
-from edhub.inventories.models import Declaration
+from edhub.indicators.registry import INPUTS
 from edhub.opendata.models import ImportRun
 from edhub.schools.models import School, SchoolFigure, State
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
@@ -189,72 +188,6 @@ class Tree:
         return chain
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredSchool:
-    """The declaration in force of a school for a rentrée (local inventory); None fields are unknown."""
-
-    pupils: int | None
-    classes: int | None
-    fixed_computers: int | None
-    mobile_devices: int | None
-    video_projectors: int | None
-    interactive_screens: int | None
-    classes_display: int | None
-    classes_teacher_computer: int | None
-    classes_internet: int | None
-    classes_camera: int | None
-    classes_microphone: int | None
-    classes_speakers: int | None
-    classes_wifi: int | None
-    shared_mobile_pack: bool | None
-    director_computer: bool | None
-    director_connection: bool | None
-    director_printer: bool | None
-    technology: str
-    download_mbps: float | None
-    ent_in_use: bool | None
-
-    @property
-    def terminals(self):
-        known = (self.fixed_computers, self.mobile_devices)
-        return None if None in known else sum(known)
-
-    @property
-    def displays(self):
-        known = (self.video_projectors, self.interactive_screens)
-        return None if None in known else sum(known)
-
-    @property
-    def fibre(self):
-        return (self.technology == "fibre") if self.technology else None
-
-    @property
-    def speed_30(self):
-        return None if self.download_mbps is None else self.download_mbps >= 30
-
-    @property
-    def socle(self):
-        """Whether the école meets the socle numérique de base (None when part of it is unknown): in every class a
-        fixed video projector or interactive screen, a teacher computer, Internet, a camera, a microphone and
-        speakers; a shared mobile pack; for the director a computer, a connection and a networked printer."""
-        per_class = (
-            self.classes_display,
-            self.classes_teacher_computer,
-            self.classes_internet,
-            self.classes_camera,
-            self.classes_microphone,
-            self.classes_speakers,
-        )
-        school = (self.shared_mobile_pack, self.director_computer, self.director_connection, self.director_printer)
-        if self.classes is None or None in per_class or None in school:
-            return None
-        return all(count >= self.classes for count in per_class) and all(school)
-
-
-DECLARED_FIELDS = tuple(DeclaredSchool.__slots__)
-NOTHING_DECLARED = DeclaredSchool(**{**dict.fromkeys(DECLARED_FIELDS), "technology": ""})
-
-
 class Inputs:
     """The data of one computation run, each part loaded on first use."""
 
@@ -262,10 +195,12 @@ class Inputs:
         self._school_figures = {}
         self._territory_figures = {}
         self._fingerprints = {}
+        self._registered = {}
 
     def fingerprint(self, key):
         """The hash of one part of the inputs: "geography", "registry", "school:<variable>" or
-        "territory:<variable>" (the figures of schools or territories), "inventory" (the local declarations)."""
+        "territory:<variable>" (the figures of schools or territories), or the name of a registered input
+        ("inventory": the local declarations)."""
         if key not in self._fingerprints:
             kind, _, variable = key.partition(":")
             if kind == "geography":
@@ -276,8 +211,8 @@ class Inputs:
                 content = self.school_figures(variable)
             elif kind == "territory":
                 content = self.territory_figures(variable)
-            elif kind == "inventory":
-                content = self.declarations
+            elif key in INPUTS:
+                content = self.registered(key)
             else:
                 raise KeyError(key)
             self._fingerprints[key] = hashlib.sha256(repr(content).encode()).hexdigest()
@@ -352,26 +287,11 @@ class Inputs:
             self._territory_figures[variable] = dict(figures)
         return self._territory_figures[variable]
 
-    @cached_property
-    def declarations(self):
-        """{rentrée: {uai: DeclaredSchool}}: the declarations in force (those of the latest published upload).
-
-        The connection of a school that a connectivity call's follow-up marks connected (technology obtained,
-        measured speed) replaces the declared one for the rentrée of its connection, unless the declaration of that
-        rentrée was published after the follow-up; its other declared fields stay (see edhub.ami.followup)."""
-        declared, published_at = defaultdict(dict), {}
-        for rentree, uai, confirmed_at, *fields in Declaration.objects.published().values_list(
-            "rentree", "school_id", "upload__confirmed_at", *DECLARED_FIELDS
-        ):
-            declared[rentree][uai] = DeclaredSchool(*fields)
-            published_at[rentree, uai] = confirmed_at
-        for connection in followed_connections():
-            if prevails(connection, published_at.get((connection.rentree, connection.uai))):
-                school = declared[connection.rentree].get(connection.uai, NOTHING_DECLARED)
-                declared[connection.rentree][connection.uai] = replace(
-                    school, technology=connection.technology, download_mbps=connection.download_mbps
-                )
-        return {rentree: declared[rentree] for rentree in sorted(declared)}
+    def registered(self, name):
+        """What the loader registered under `name` returns (see registry.py), loaded once per run."""
+        if name not in self._registered:
+            self._registered[name] = INPUTS[name]()
+        return self._registered[name]
 
     @cached_property
     def registry_period(self):

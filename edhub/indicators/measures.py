@@ -8,7 +8,7 @@ followed by the parts of the measure (numerator, denominator…). A ratio is a r
 weighted values over a sum of weights: never a mean of means.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from statistics import median
@@ -527,23 +527,24 @@ class SchoolsInSlowCommunes(CoveredCells, Measure):
 
 
 class Declared(Measure):
-    """Mixin of the measures read from local declarations (inventories), per declared rentrée. A school of the
-    registry (closed ones excepted; of the family when one is given) without a usable declaration counts in the
-    coverage's universe only."""
+    """Mixin of the measures read from what schools declare, per rentrée: the registered input named by `input`
+    (registry.py), {rentrée: {uai: declaration}} — the local inventories' ("inventory"). A school of the registry
+    (closed ones excepted; of the family when one is given) without a usable declaration counts in the coverage's
+    universe only."""
 
     @property
     def reads(self):
-        return (*super().reads, "inventory")
+        return (*super().reads, self.input)
 
     @property
     def school_kinds(self):
         return FAMILY_KINDS[self.family] if self.family else None
 
     def periods(self, inputs):
-        return [str(rentree) for rentree in inputs.declarations]
+        return [str(rentree) for rentree in inputs.registered(self.input)]
 
     def parts(self, inputs, period):
-        declared = inputs.declarations.get(int(period), {})
+        declared = inputs.registered(self.input).get(int(period), {})
         kinds = self.school_kinds
         unknown = self.unknown_part
         parts = {}
@@ -567,6 +568,7 @@ class DeclaredRatio(Declared):
     denominator: str
     family: str = ""
     scale: float = 1.0
+    input: str = field(kw_only=True, repr=False)  # out of the recipe's repr: reads() names it
     unknown_part = (0, 0, 1, 0.0, 0.0)
 
     @property
@@ -587,6 +589,7 @@ class DeclaredShare(Declared):
 
     test: str
     family: str = ""
+    input: str = field(kw_only=True, repr=False)
     aggregation = Aggregation.SHARE
     scale = 100.0
     unknown_part = (0, 0, 1, 0.0, 0.0)

@@ -2,16 +2,19 @@
 
 from dataclasses import dataclass
 
-from edhub.inventories.models import SOURCE as INVENTORIES_SOURCE
 from edhub.opendata.models import ImportRun
 from edhub.opendata.sources import SOURCES
 from edhub.territories.geography import SOURCE as GEOGRAPHY_SOURCE
 
-# Sources loaded outside the open-data registry.
+# Sources loaded outside the open-data registry: {slug: title}. An app that records import runs of its own data
+# registers its source from its AppConfig.ready() (register_source).
 OTHER_SOURCES = {
     GEOGRAPHY_SOURCE: "Référentiel géographique : Code officiel géographique et populations légales (INSEE)",
-    INVENTORIES_SOURCE: "Inventaires locaux : déclarations des collectivités et des académies (edhub)",
 }
+
+
+def register_source(slug, title):
+    OTHER_SOURCES[slug] = title
 
 
 @dataclass(frozen=True)
