@@ -1,0 +1,15 @@
+"""The test harness itself: what edhub/settings/test.py and tests/conftest.py promise every other test."""
+
+import pytest
+from django.template import TemplateSyntaxError, loader
+
+
+def test_an_unknown_variable_in_an_edhub_template_fails():
+    template = loader.get_template("includes/provenance.html")
+    with pytest.raises(TemplateSyntaxError, match=r"^Variable introuvable source\.title dans /.*/provenance\.html$"):
+        template.render({"sources": [{"vintage": 2024}]})
+
+
+def test_an_unknown_variable_in_another_package_template_stays_empty():
+    rendered = loader.get_template("dsfr/button.html").render({})
+    assert rendered.startswith('<button class="fr-btn"\n        onclick=""\n        \n        type=""')
