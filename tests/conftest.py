@@ -7,10 +7,14 @@ figures computed from the official files. Each test then runs in a transaction r
 
 import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OrderBy
+from django.db.models.functions import Random
+from django.db.models.sql.compiler import SQLCompiler
 
 from edhub.api.cache import recent as recent_responses
 from edhub.indicators.engine import compute
@@ -51,6 +55,31 @@ SESSION_INDICATORS = [
     "etablissements_sous_30",
     "part_etablissements_sous_30",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unordered_queries_in_random_order():
+    """A query without any ORDER BY (neither order_by() nor the model's Meta.ordering) comes back in random order:
+    code or a test that relies on the order rows happen to be stored in fails, instead of passing by chance on one
+    database and failing on another. DISTINCT queries are left alone (PostgreSQL wants their ORDER BY selected)."""
+    django_pairs = SQLCompiler._order_by_pairs
+
+    def order_by_pairs(compiler):
+        query = compiler.query
+        meta = query.get_meta()
+        if (
+            query.default_ordering
+            and not query.order_by
+            and not query.extra_order_by
+            and not (meta and meta.ordering)
+            and not query.distinct
+        ):
+            yield OrderBy(Random()), False
+        else:
+            yield from django_pairs(compiler)
+
+    with mock.patch.object(SQLCompiler, "_order_by_pairs", order_by_pairs):
+        yield
 
 
 @pytest.fixture(scope="session")
