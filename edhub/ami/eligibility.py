@@ -448,3 +448,9 @@ def _pct(value):
 
 def _dec(value):
     return f"{value:.1f}".replace(".", ",")
+
+
+def candidate_schools(commune):
+    """The schools a commune's dossier may concern: its open public écoles (arrondissements included)."""
+    schools = School.objects.in_territory(commune).filter(kind__in=ECOLE_KINDS, sector=Sector.PUBLIC)
+    return schools.exclude(state=State.CLOSED).order_by("search_name", "uai")

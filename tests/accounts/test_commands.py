@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from edhub.accounts.agents import save_agent
-from edhub.accounts.management.commands.demo import CLOSED_CAMPAIGN, DEMO_CAMPAIGN
 from edhub.accounts.models import Role
 from edhub.ami import followup, scoring
+from edhub.ami.management.commands.demo import CLOSED_CAMPAIGN, DEMO_CAMPAIGN
 from edhub.ami.models import (
     Application,
     ApplicationEvent,

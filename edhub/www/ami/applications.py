@@ -25,11 +25,11 @@ from django.views.decorators.http import require_POST
 from edhub.accounts.models import Role
 from edhub.accounts.scope import habilitation_of
 from edhub.ami import access, deliberations
+from edhub.ami.eligibility import candidate_schools
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.ami.notifications import notify_state_change, recipients
 from edhub.inventories.models import Declaration
-from edhub.schools.models import ECOLE_KINDS, School, SchoolFigure, Sector, Variable
-from edhub.schools.models import State as SchoolState
+from edhub.schools.models import School, SchoolFigure, Variable
 from edhub.territories.models import Territory, TerritoryFigure
 from edhub.utils.exports import table_response
 from edhub.www.ami.forms import ApplicationForm, MoveForm, NoteForm, SchoolRowForm, StateFilterForm
@@ -96,12 +96,6 @@ def _editable_dossier(request, pk):
 
 
 # -- What the data says of the commune's écoles ------------------------------------------------------------------
-
-
-def candidate_schools(commune):
-    """The commune's open public écoles (arrondissements included)."""
-    schools = School.objects.in_territory(commune).filter(kind__in=ECOLE_KINDS, sector=Sector.PUBLIC)
-    return schools.exclude(state=SchoolState.CLOSED).order_by("search_name", "uai")
 
 
 def current_declarations(uais):

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from edhub.accounts.management.commands.demo import DEMO_CAMPAIGN
 from edhub.accounts.models import Role
+from edhub.ami.management.commands.demo import DEMO_CAMPAIGN
 from edhub.ami.models import Application, ApplicationNote, Campaign, Score
 from edhub.territories.models import Level
 from tests.accounts.factories import PASSWORD, agent

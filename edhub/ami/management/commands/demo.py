@@ -27,11 +27,10 @@ from django.utils.text import slugify
 from edhub.accounts.agents import parse_territory, save_agent
 from edhub.accounts.models import Role
 from edhub.ami import followup
-from edhub.ami.eligibility import pre_identify
+from edhub.ami.eligibility import candidate_schools, pre_identify
 from edhub.ami.models import Application, ApplicationEvent, ApplicationSchool, Campaign, CampaignVersion, Score
 from edhub.inventories.models import Technology
 from edhub.territories.models import Level, Territory
-from edhub.www.ami.applications import candidate_schools
 
 State = Application.State
 
