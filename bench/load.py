@@ -157,6 +157,8 @@ def _run(urls, clients, rate, duration):
 
 
 def _client(urls, index, clients, interval, duration, barrier, queue):
+    from run import _get
+
     parsed = urlsplit(urls[0][1])
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     rows = []
@@ -173,19 +175,8 @@ def _client(urls, index, clients, interval, duration, barrier, queue):
                 time.sleep(wait)
             due += interval
         family, url = urls[(position + count) % len(urls)]
-        target = urlsplit(url)
-        path = target.path + (f"?{target.query}" if target.query else "")
-        sent = time.perf_counter()
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as error:
-            status = type(error).__name__
-            connection.close()
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-        rows.append((family, url, status, time.perf_counter() - sent))
+        connection, status, seconds = _get(connection, url)
+        rows.append((family, url, status, seconds))
         count += 1
     connection.close()
     queue.put(rows)

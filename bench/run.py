@@ -731,21 +731,28 @@ def _client(urls, index, per_client, barrier, queue):
     barrier.wait()
     for i in range(per_client):
         family, url = urls[(index + i) % len(urls)]
-        target = urlsplit(url)
-        path = target.path + (f"?{target.query}" if target.query else "")
-        start = time.perf_counter()
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as error:
-            status = type(error).__name__
-            connection.close()
-            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-        rows.append((family, url, status, time.perf_counter() - start))
+        connection, status, seconds = _get(connection, url)
+        rows.append((family, url, status, seconds))
     connection.close()
     queue.put(rows)
+
+
+def _get(connection, url):
+    """GET `url` on the kept-alive `connection`: (the connection to use next, the status or the error's name, the
+    seconds the answer took). A broken connection is replaced by a new one."""
+    target = urlsplit(url)
+    path = target.path + (f"?{target.query}" if target.query else "")
+    start = time.perf_counter()
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException) as error:
+        status = type(error).__name__
+        connection.close()
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+    return connection, status, time.perf_counter() - start
 
 
 def _session():
