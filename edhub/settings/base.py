@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "dsfr",
     "django_tasks",
     "django_tasks_db",
+    "rules",
+    "auditlog",
     "edhub.territories",
     "edhub.schools",
     "edhub.opendata",
