@@ -103,7 +103,7 @@ def test_the_reader_sees_every_kind_of_import():
             "import edhub.www.views",
             "from .. import inventories",
             "def f():",
-            "    from edhub.accounts.scope import habilitation_of",
+            "    from edhub.accounts.scope import membership_of",
             "from . import engine",
         )
     )

@@ -1,14 +1,6 @@
 from django.contrib import admin
 
-from edhub.accounts.models import Habilitation, Membership, Organisation
-
-
-@admin.register(Habilitation)
-class HabilitationAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "territory", "granted_at")
-    list_filter = ("role",)
-    search_fields = ("user__username", "user__email", "territory__name", "territory__code")
-    raw_id_fields = ("territory",)
+from edhub.accounts.models import Membership, Organisation
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,4 +1,4 @@
-"""Creating agent accounts with their habilitation and its membership, for the `agent` and `demo` commands."""
+"""Creating agent accounts with their membership and its membership, for the `agent` and `demo` commands."""
 
 import secrets
 
@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from edhub.accounts.models import Habilitation, Membership, Organisation, Role
+from edhub.accounts.models import Membership, Organisation, Role
 from edhub.territories.queries import get_territory
 
 
@@ -20,11 +20,16 @@ def parse_territory(reference):
 
 
 @transaction.atomic
-def save_agent(username, role, territory=None, email="", password=None):
-    """Create or update an agent, its habilitation and the membership of the organisation the habilitation is
-    exercised in (a changed habilitation moves the membership); returns (user, password set or None)."""
+def save_agent(username, role, territory=None, email="", password=None, admin=False):
+    """Create or update an account and make it a member, with this role, of the organisation the role is exercised
+    in (a commune's role: the commune; a reader's: the DSDEN or DANE of its territory…). Its other memberships are
+    kept; a membership it already holds there changes role (and admin flag when `admin`).
+    Returns (membership, password set or None)."""
     if role not in Role.values:
         raise ValueError(f"Rôle inconnu : « {role} ». Rôles possibles : {', '.join(Role.values)}.")
+    if role == Role.NATIONAL and territory is not None:
+        raise ValueError("Un administrateur national n'est rattaché à aucun territoire : retirez --territory.")
+    organisation = Organisation.objects.for_role(role, territory)
     user, created = get_user_model().objects.get_or_create(username=username, defaults={"email": email})
     if email and user.email != email:
         user.email = email
@@ -33,18 +38,13 @@ def save_agent(username, role, territory=None, email="", password=None):
     if password is not None:
         user.set_password(password)
     user.save()
-    habilitation = Habilitation.objects.filter(user=user).first() or Habilitation(user=user)
-    previous = (habilitation.role, habilitation.territory) if habilitation.pk else None
-    habilitation.role, habilitation.territory = role, territory
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    membership = membership or Membership(user=user, organisation=organisation)
+    membership.role = role
+    membership.is_admin = membership.is_admin or admin
     try:
-        habilitation.full_clean(exclude=["user"])
+        membership.full_clean(exclude=["user", "organisation", "granted_by"])
     except ValidationError as error:
         raise ValueError(" ".join(error.messages)) from None
-    habilitation.save()
-    organisation = Organisation.objects.for_habilitation(role, territory)
-    if previous is not None:
-        former = Organisation.objects.for_habilitation(*previous, create=False)
-        if former is not None and former != organisation:
-            Membership.objects.filter(user=user, organisation=former, role=previous[0]).delete()
-    Membership.objects.update_or_create(user=user, organisation=organisation, defaults={"role": role})
-    return user, password
+    membership.save()
+    return membership, password

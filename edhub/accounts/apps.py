@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "edhub.accounts"
-    verbose_name = "Comptes et habilitations"
+    verbose_name = "Comptes et organisations"

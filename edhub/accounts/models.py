@@ -1,12 +1,11 @@
-"""Who may do what: each agent account holds one role scoped to a territory (its habilitation).
+"""People and organisations: a user holds memberships of organisations (collectivités, State services, schools,
+associations, companies, social services), each with a role there and an admin flag, and acts in one of them at a
+time (the membership in use: edhub/accounts/middleware.py).
 
-Writes follow who funds what: a commune (or an EPCI) its public écoles, a département its public collèges, a
-région its public lycées; an académie (DANE) every school of its académie; a national administrator every school.
-A reader writes nothing. See scope.py for the rules themselves.
-
-Users also hold memberships of organisations (collectivités, State services, schools, associations, companies,
-social services). Each habilitation has its membership (the data migration 0004 and `edhub agent` keep them in step),
-but habilitations remain what the views and scope.py read: reading memberships instead is the next step.
+A territorial role is exercised on its organisation's territory. Writes follow who funds what: a commune (or an EPCI)
+its public écoles, a département its public collèges, a région its public lycées; an académie (DANE) every school of
+its académie; a national administrator every school. A reader writes nothing. Who may do what is said in one place:
+edhub/accounts/permissions.py.
 """
 
 from django.conf import settings
@@ -27,51 +26,6 @@ class Role(models.TextChoices):
     EPCI = "epci", "EPCI"
     COMMUNE = "commune", "Commune"
     READER = "lecteur", "Lecture seule"
-
-
-# The level of the territory each role is scoped to (a reader may be scoped to any level, or to none).
-ROLE_LEVELS = {
-    Role.ACADEMIE: (Level.ACADEMIE,),
-    Role.REGION: (Level.REGION,),
-    Role.DEPARTEMENT: (Level.DEPARTEMENT,),
-    Role.EPCI: (Level.EPCI,),
-    Role.COMMUNE: (Level.COMMUNE,),
-}
-
-
-class Habilitation(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="agent", on_delete=models.CASCADE, related_name="habilitation"
-    )
-    role = models.CharField("rôle", max_length=20, choices=Role.choices)
-    territory = models.ForeignKey(
-        "territories.Territory",
-        verbose_name="territoire",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="habilitations",
-    )
-    granted_at = models.DateTimeField("accordée le", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "habilitation"
-
-    def __str__(self):
-        where = f" — {self.territory}" if self.territory_id else ""
-        return f"{self.user} : {self.get_role_display()}{where}"
-
-    def clean(self):
-        levels = ROLE_LEVELS.get(self.role)
-        if levels and (self.territory is None or self.territory.level not in levels):
-            level_label = Level(levels[0]).label.lower()
-            raise ValidationError({"territory": f"Ce rôle s'exerce sur un territoire de niveau « {level_label} »."})
-        if self.role == Role.NATIONAL and self.territory_id:
-            raise ValidationError({"territory": "Un administrateur national n'est rattaché à aucun territoire."})
-
-    @property
-    def can_write(self):
-        return self.role != Role.READER
 
 
 class Kind(models.TextChoices):
@@ -105,8 +59,8 @@ TERRITORIAL_KINDS = (*KIND_LEVELS, Kind.NATIONAL)
 # Associations, tiers-lieux and mediation places are identified by a SIRET or an RNA number.
 ASSOCIATIVE_KINDS = (Kind.ASSOCIATION, Kind.TIERS_LIEU, Kind.MEDIATION)
 
-# The organisation each role of an habilitation is exercised in. A reader is a member of the State service of its
-# territory's level (READER_KINDS), else of the national one.
+# The organisation each role is exercised in (`edhub agent`, and the data migration of the former memberships). A
+# reader is a member of the State service of its territory's level (READER_KINDS), else of the national one.
 ROLE_KINDS = {
     Role.NATIONAL: Kind.NATIONAL,
     Role.ACADEMIE: Kind.ACADEMIE,
@@ -119,8 +73,8 @@ READER_KINDS = {Level.ACADEMIE: Kind.ACADEMIE, Level.DEPARTEMENT: Kind.DSDEN}
 NATIONAL_NAME = "Direction du numérique pour l'éducation (DNE)"
 
 # The roles a member may hold in each kind of organisation: a reader's anywhere, a collectivité's or a State
-# service's only in its own kind of organisation, so that the scope rules can read a membership (its role on its
-# organisation's territory) as they read an habilitation. The roles of schools, associations, companies and social
+# service's only in its own kind of organisation, so that the scope rules read a membership as its role on its
+# organisation's territory. The roles of schools, associations, companies and social
 # services come with the modules that need them.
 KIND_ROLES = {
     Kind.NATIONAL: (Role.NATIONAL,),
@@ -138,8 +92,8 @@ IDENTIFIERS = {"siret": validate_siret, "siren": validate_siren, "rna": validate
 
 
 class OrganisationQuerySet(models.QuerySet):
-    def for_habilitation(self, role, territory, create=True):
-        """The organisation an habilitation (role, territory) is exercised in, created if missing (else None when
+    def for_role(self, role, territory, create=True):
+        """The organisation a role on a territory is exercised in, created if missing (else None when
         `create` is false).
 
         A collectivité's role gives the collectivité of its territory, an académie's the académie's DANE, a national
@@ -154,7 +108,7 @@ class OrganisationQuerySet(models.QuerySet):
             territories = self.model._meta.get_field("territory").related_model
             territory, name = territories.objects.filter(level=Level.FRANCE).first(), NATIONAL_NAME
         elif territory is None or territory.level != KIND_LEVELS[kind]:
-            raise ValueError(f"Habilitation « {role} » sans territoire de niveau « {KIND_LEVELS[kind]} ».")
+            raise ValueError(f"Rôle « {role} » sans territoire de niveau « {KIND_LEVELS[kind]} ».")
         else:
             name = f"{Kind(kind).label} — {territory.name}"
         existing = self.filter(kind=kind, territory=territory).order_by("pk").first()
@@ -304,6 +258,29 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} : {self.get_role_display()} — {self.organisation}"
+
+    @property
+    def territory(self):
+        """The territory the role is exercised on: its organisation's (none for a national service)."""
+        organisation = self.organisation
+        return None if organisation.kind == Kind.NATIONAL else organisation.territory
+
+    @property
+    def territory_id(self):
+        territory = self.territory
+        return territory.pk if territory is not None else None
+
+    @property
+    def can_write(self):
+        return self.role != Role.READER
+
+    def label(self):
+        """The organisation, and the role held there when the organisation's kind does not say it already:
+        « Commune — Créteil », « DSDEN — Val-de-Marne, lecture seule »."""
+        organisation, role = self.organisation, self.get_role_display()
+        if role == organisation.get_kind_display():
+            return organisation.name
+        return f"{organisation.name}, {role[0].lower()}{role[1:]}"
 
     def clean(self):
         if self.role == Role.READER or self.organisation_id is None:

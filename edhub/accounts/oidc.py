@@ -1,6 +1,6 @@
 """ProConnect (OpenID Connect) login for agents, through mozilla-django-oidc, switched on by PROCONNECT_* settings.
 
-An agent signs in with ProConnect only if an account with the same e-mail address was given an habilitation
+An agent signs in with ProConnect only if an account with the same e-mail address was given an membership
 beforehand: no account is created on the fly (OIDC_CREATE_USER is off). ProConnect answers the userinfo request
 with a signed JWT, checked with the provider's keys like the ID token.
 """

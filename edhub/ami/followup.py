@@ -18,8 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts.permissions import require
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.inventories.models import SOURCE as INVENTORIES
 from edhub.inventories.models import Technology
@@ -50,19 +49,6 @@ def stage_counts(schools):
     """[(stage, count)] of these schools, in the order of the stages."""
     counts = Counter(stage_of(concerned) for concerned in schools)
     return [(stage, counts[stage]) for stage in Stage]
-
-
-def can_update(application, user):
-    """The commune agent of the dossier's commune, a national administrator or the académie of the commune update
-    the follow-up of an accepted dossier; nobody else, and no other dossier."""
-    habilitation = habilitation_of(user)
-    if application.state != Application.State.ACCEPTED or habilitation is None:
-        return False
-    if habilitation.role == Role.COMMUNE:
-        return habilitation.territory_id == application.commune_id
-    if habilitation.role == Role.ACADEMIE:
-        return habilitation.territory_id == application.commune.academie_id
-    return habilitation.role == Role.NATIONAL
 
 
 def check(works, connected_on, technology, download_mbps, today=None):
@@ -97,8 +83,7 @@ def update(application, user, changes, today=None):
     """Apply `changes`, {id of a school of the dossier (ApplicationSchool): {works, connected_on,
     connected_technology, connected_mbps}}; a school that is not connected keeps no connection. Returns the
     ImportRun recorded when a change reaches the observatory, else None."""
-    if not can_update(application, user):
-        raise PermissionDenied("Ce compte ne peut pas mettre à jour le suivi de ce dossier.")
+    require(user, "ami.follow_up", application)
     schools = application.concerned.in_bulk(list(changes))
     if set(changes) - set(schools):
         raise PermissionDenied("Seules les écoles du dossier se suivent ici.")

@@ -12,8 +12,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts import permissions
 from edhub.inventories.models import Technology
 from edhub.territories.models import Level, Territory
 
@@ -211,6 +210,24 @@ class Campaign(models.Model):
         self.version = number
         return version
 
+    def closed_refusal(self, today=None):
+        """Why the call receives no dossier today, in words ("" when it does)."""
+        today = today or timezone.localdate()
+        if self.status != self.Status.OPEN or not self.opens_on <= today <= self.closes_on:
+            return (
+                f"Cet appel ne reçoit pas de candidature aujourd'hui : les candidatures sont reçues du "
+                f"{self.opens_on:%d/%m/%Y} au {self.closes_on:%d/%m/%Y}, appel ouvert."
+            )
+        return ""
+
+    def apply_refusal(self, commune, today=None):
+        """Why this commune may not open a dossier on the call today ("" when it may): the call must receive dossiers
+        and its rules make the commune eligible. Who may apply for a commune is the policy's
+        (edhub/accounts/permissions.py, « ami.apply »)."""
+        from edhub.ami.eligibility import ineligibility  # it reads the follow-up, which imports these models
+
+        return self.closed_refusal(today) or ineligibility(self, commune)
+
     def cost_ceiling(self, schools, classes):
         """The eligible cost of a dossier under the cost model (None: no ceiling)."""
         ceilings = []
@@ -265,18 +282,9 @@ class CampaignVersion(models.Model):
 
 
 class ApplicationQuerySet(models.QuerySet):
-    def visible_to(self, habilitation):
-        """A commune agent sees its commune's dossiers, an académie those of its communes, a national
-        administrator all of them; anyone else none."""
-        if habilitation is None:
-            return self.none()
-        if habilitation.role == Role.NATIONAL:
-            return self
-        if habilitation.role == Role.COMMUNE:
-            return self.filter(commune=habilitation.territory)
-        if habilitation.role == Role.ACADEMIE:
-            return self.filter(commune__academie=habilitation.territory)
-        return self.none()
+    def visible_to(self, user):
+        """The dossiers the user sees in the membership in use (edhub/accounts/permissions.py)."""
+        return permissions.visible_dossiers(user, self)
 
 
 class Application(models.Model):
@@ -366,23 +374,15 @@ class Application(models.Model):
             missing.append("écoles concernées")
         return missing
 
-    def allowed_moves(self, habilitation):
-        """The states this habilitation may move the dossier to."""
-        if habilitation is None:
-            return ()
-        if habilitation.role == Role.COMMUNE and habilitation.territory_id == self.commune_id:
-            return self.COMMUNE_MOVES.get(self.state, ())
-        if habilitation.role == Role.NATIONAL or (
-            habilitation.role == Role.ACADEMIE and self.commune.academie_id == habilitation.territory_id
-        ):
-            return self.INSTRUCTOR_MOVES.get(self.state, ())
-        return ()
+    def allowed_moves(self, user):
+        """The states the user may move the dossier to (edhub/accounts/permissions.py)."""
+        return permissions.allowed_moves(user, self)
 
     @transaction.atomic
     def move(self, to, user, reason="", today=None):
         """Change the state, checking who may and whether the dossier is ready; log who, when and why."""
         to = self.State(to)
-        if to not in self.allowed_moves(habilitation_of(user)):
+        if to not in self.allowed_moves(user):
             raise PermissionDenied(
                 f"Passage de « {self.get_state_display()} » à « {to.label} » non autorisé pour ce compte."
             )

@@ -15,14 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts.permissions import require
 from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify, pre_identify
 from edhub.ami.eligibility import _score as score_need  # the need score of a commune, eligible or not
 from edhub.ami.models import Application, Campaign, Score
@@ -380,20 +379,13 @@ def committee(campaign):
     return result
 
 
-def can_decide(user):
-    """Only a national administrator arrests the selection and publishes the results."""
-    habilitation = habilitation_of(user)
-    return habilitation is not None and habilitation.role == Role.NATIONAL
-
-
 @transaction.atomic
 def arrest(campaign, user, seen=None, notify=None):
     """Apply the optimal selection: selected dossiers accepted, the others refused with the reason of their outcome,
     the waiting list ranked. `seen` is the selection the committee looked at (Committee.selected_keys): if scores
     changed since, nothing is done. `notify(event)` is called for each change of state (the commune's e-mail).
     Returns the Committee applied."""
-    if not can_decide(user):
-        raise PermissionDenied("Seul un administrateur national arrête la sélection.")
+    require(user, "ami.arrest", campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.results_published_at:
         raise ValidationError("Les résultats sont déjà publiés.")
@@ -428,8 +420,7 @@ def arrest(campaign, user, seen=None, notify=None):
 @transaction.atomic
 def publish(campaign, user, now=None):
     """Make the results public, once the selection is arrested."""
-    if not can_decide(user):
-        raise PermissionDenied("Seul un administrateur national publie les résultats.")
+    require(user, "ami.publish", campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.results_published_at:
         raise ValidationError("Les résultats sont déjà publiés.")

@@ -24,17 +24,12 @@ class Technology(models.TextChoices):
 
 
 class UploadQuerySet(models.QuerySet):
-    def visible_to(self, habilitation):
-        """The uploads an agent may see: those of its territory (all of them for a national administrator)."""
-        from edhub.accounts.models import Role
+    def visible_to(self, user):
+        """The uploads the user sees in the membership in use: those of its territory (all of them for a national
+        administrator), see edhub/accounts/permissions.py."""
+        from edhub.accounts.permissions import visible_uploads
 
-        if habilitation is None:
-            return self.none()
-        if habilitation.role == Role.NATIONAL:
-            return self
-        if habilitation.territory_id is None:  # a reader without a territory: not the national uploads (no territory)
-            return self.none()
-        return self.filter(territory=habilitation.territory)
+        return visible_uploads(user, self)
 
 
 class Upload(models.Model):

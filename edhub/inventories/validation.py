@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
+from edhub.accounts.scope import can_write, scope_label, writable_schools
 from edhub.inventories.columns import COLUMNS, COLUMNS_BY_NAME, DATA_COLUMNS
 from edhub.inventories.files import fr_int, mismatch, over_limits
 from edhub.inventories.models import Declaration, Technology, Upload
@@ -177,7 +177,7 @@ def _validate(upload, job):
                 f"{fr_int(len(table.header))} colonnes (au plus {settings.INVENTORY_LIMITS['columns']}, limite "
                 "d'edhub). Déposez le modèle, sans colonnes ajoutées."
             )
-        checker = RowChecker(habilitation_of(upload.author))
+        checker = RowChecker(upload)  # the role and territory the upload was made with
         declarations, problems, counts = _read(upload, table, checker, job)
     except RefusedFile as error:
         job.finish(upload, Upload.Status.REFUSED, message=str(error))
@@ -334,11 +334,12 @@ def _problem(line, column, value, reason, effect):
 class RowChecker:
     """Checks the rows of one upload against the registry and the uploader's scope."""
 
-    def __init__(self, habilitation):
+    def __init__(self, holder):
+        """`holder`: what holds the role and territory the rows are checked against (the upload itself)."""
         self.states = dict(School.objects.values_list("uai", "state"))
-        self.writable = set(writable_schools(habilitation).values_list("uai", flat=True))
-        self.scope = scope_label(habilitation)
-        self.can_write = habilitation is not None and habilitation.can_write
+        self.writable = set(writable_schools(holder).values_list("uai", flat=True))
+        self.scope = scope_label(holder)
+        self.can_write = can_write(holder)
         self.last_rentree = current_rentree() + 1
         self.seen = FirstLines()
         self.causes = Counter()  # rejected rows by cause (a key of CAUSES)

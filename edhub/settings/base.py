@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The organisation the user acts for (edhub/accounts/middleware.py): after authentication and messages.
+    "edhub.accounts.middleware.MembershipMiddleware",
     # Who writes, and in which membership, for the audit log (edhub/accounts/audit.py): after the membership in use.
     "edhub.accounts.audit.AuditMiddleware",
 ]

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from edhub.accounts.models import Habilitation, Role
+from edhub.accounts.models import Membership, Organisation, Role
 from edhub.territories.models import Level, Territory
 
 PASSWORD = "mot-de-passe-de-test-2026"
@@ -19,19 +19,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class HabilitationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Habilitation
-
-    user = factory.SubFactory(UserFactory)
-    role = Role.COMMUNE
+def member(user, role, territory=None, admin=False):
+    """Make `user` a member, with `role`, of the organisation the role is exercised in on `territory`."""
+    organisation = Organisation.objects.for_role(role, territory)
+    return Membership.objects.create(user=user, organisation=organisation, role=role, is_admin=admin)
 
 
-def agent(role, level=None, code=None, username=None):
-    """A user with an habilitation on the real territory level:code (none for a national administrator)."""
+def agent(role, level=None, code=None, username=None, admin=False):
+    """A user member of the organisation of `role` on the real territory level:code (the national service for a
+    national administrator)."""
     territory = Territory.objects.get(level=level, code=code) if level else None
     user = UserFactory(username=username or f"{role}-{code or 'france'}")
-    HabilitationFactory(user=user, role=role, territory=territory)
+    member(user, role, territory, admin=admin)
     return user
 
 

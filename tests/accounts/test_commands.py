@@ -25,18 +25,19 @@ Stage = ApplicationSchool.Works
 pytestmark = pytest.mark.django_db
 
 
-def test_agent_creates_an_account_with_its_habilitation(capsys):
+def test_agent_creates_an_account_with_its_membership(capsys):
     call_command(
         "agent", "mairie-creteil", "--role", "commune", "--territory", "commune:94028", "--password", "x" * 14
     )
     out = capsys.readouterr().out
-    assert "Agent mairie-creteil : mairie-creteil : Commune — Créteil (94028)." in out
+    assert "Agent mairie-creteil : Commune — Créteil." in out
     user = authenticate(username="mairie-creteil", password="x" * 14)
-    assert (user.habilitation.role, user.habilitation.territory.code) == (Role.COMMUNE, "94028")
+    held = lambda: [(m.role, m.territory.code, m.is_admin) for m in user.memberships.order_by("pk")]  # noqa: E731
+    assert held() == [(Role.COMMUNE, "94028", False)]
 
-    call_command("agent", "mairie-creteil", "--role", "lecteur", "--territory", "departement:94")
-    user.refresh_from_db()
-    assert (user.habilitation.role, user.habilitation.territory.code) == (Role.READER, "94")
+    call_command("agent", "mairie-creteil", "--role", "lecteur", "--territory", "departement:94", "--admin")
+    assert "Agent mairie-creteil : DSDEN — Val-de-Marne, lecture seule (administrateur)." in capsys.readouterr().out
+    assert held() == [(Role.COMMUNE, "94028", False), (Role.READER, "94", True)]  # a second membership
     assert authenticate(username="mairie-creteil", password="x" * 14) is not None  # password kept
 
 
@@ -68,14 +69,14 @@ def test_demo_accounts_and_calls_are_created_once(settings, tmp_path, capsys):
     assert lines[0] == "Comptes de démonstration (page /compte/connexion/ du site) :"
     rows = [line.split(maxsplit=2) for line in lines[1:]]
     assert [(username, about) for username, _, about in rows] == [
-        ("demo-national", "(demo-national : Administrateur national)"),
-        ("demo-academie-creteil", "(demo-academie-creteil : Académie (DANE) — Créteil)"),
-        ("demo-val-de-marne", "(demo-val-de-marne : Département — Val-de-Marne (94))"),
-        ("demo-creteil", "(demo-creteil : Commune — Créteil (94028))"),
-        ("demo-rennes-evaluatrice", "(demo-rennes-evaluatrice : Académie (DANE) — Rennes)"),
-        ("demo-rennes-evaluateur", "(demo-rennes-evaluateur : Académie (DANE) — Rennes)"),
-        ("demo-mairie-marcille-raoul", "(demo-mairie-marcille-raoul : Commune — Marcillé-Raoul (35164))"),
-        ("demo-mairie-broualan", "(demo-mairie-broualan : Commune — Broualan (35044))"),
+        ("demo-national", "(Direction du numérique pour l'éducation (DNE), administrateur national)"),
+        ("demo-academie-creteil", "(Académie (DANE) — Créteil)"),
+        ("demo-val-de-marne", "(Département — Val-de-Marne)"),
+        ("demo-creteil", "(Commune — Créteil)"),
+        ("demo-rennes-evaluatrice", "(Académie (DANE) — Rennes)"),
+        ("demo-rennes-evaluateur", "(Académie (DANE) — Rennes)"),
+        ("demo-mairie-marcille-raoul", "(Commune — Marcillé-Raoul)"),
+        ("demo-mairie-broualan", "(Commune — Broualan)"),
     ]
     for username, password, _ in rows:
         assert authenticate(username=username, password=password) is not None, username

@@ -1,16 +1,17 @@
 import importlib
 
 import pytest
-from django.apps import apps
+from django.apps import apps as registry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from stdnum import luhn
 
-from edhub.accounts.models import Habilitation, Kind, Membership, Organisation, Role
+from edhub.accounts.models import Kind, Membership, Organisation, Role
 from edhub.territories.models import Level, Territory
-from tests.accounts.factories import ROLE_TERRITORIES, HabilitationFactory, UserFactory, agent
+from tests.accounts.factories import ROLE_TERRITORIES, UserFactory
 from tests.schools.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
@@ -268,7 +269,7 @@ def test_a_collectivite_role_is_held_only_in_its_kind_of_organisation():
     }
 
 
-# -- Habilitations become memberships ---------------------------------------------------------------------------------
+# -- Habilitations became memberships (data migration 0004; 0005 deleted them) ------------------------------------
 
 # The organisation (kind, level, code) each habilitation of ROLE_TERRITORIES, and of a few more readers, is exercised
 # in.
@@ -288,6 +289,9 @@ READERS = {
 }
 
 
+HABILITATION_MODELS = ("Habilitation", "Membership", "Organisation")
+
+
 def memberships():
     return {
         (m.user.username, m.role, m.organisation.kind, m.organisation.territory.level, m.organisation.territory.code)
@@ -295,44 +299,83 @@ def memberships():
     }
 
 
-def test_the_data_migration_gives_every_habilitation_its_membership():
+MIGRATED = ("accounts", "0004_habilitations_to_memberships")
+HISTORICAL = pytest.mark.django_db(
+    transaction=True,
+    available_apps=["django.contrib.auth", "django.contrib.contenttypes", "auditlog", "edhub.accounts"],
+)
+
+
+@pytest.fixture
+def before_0005():
+    """The database and the models as they were when habilitations still existed (after the data migration 0004,
+    before 0005 deleted them); brought back to the latest migration afterwards."""
+    # The migrations of every app are read (available_apps narrows the registry to the apps flushed after the test).
+    available = [config.name for config in registry.get_app_configs()]
+    registry.unset_available_apps()
+    try:
+        executor = MigrationExecutor(connection)
+        latest = [key for key in executor.loader.graph.leaf_nodes() if key[0] == "accounts"]
+        executor.migrate([MIGRATED])
+        yield executor.loader.project_state(MIGRATED).apps
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    finally:
+        registry.set_available_apps(available)
+
+
+def _habilitation(old, username, role, level=None, code=None):
+    user = old.get_model("auth", "User").objects.create(username=username)
+    territory = old.get_model("territories", "Territory").objects.get(level=level, code=code) if level else None
+    return old.get_model("accounts", "Habilitation").objects.create(user=user, role=role, territory=territory)
+
+
+@HISTORICAL
+def test_the_data_migration_gives_every_habilitation_its_membership(before_0005):
+    old = before_0005
+    Habilitation, Membership, Organisation = (old.get_model("accounts", name) for name in HABILITATION_MODELS)
     expected = set()
     for role, (level, code) in ROLE_TERRITORIES.items():
         for n in (1, 2):
-            user = agent(role, level, code, username=f"{role}-{n}")
-            expected.add((user.username, role, *EXPECTED[role]))
+            _habilitation(old, f"{role}-{n}", role, level, code)
+            expected.add((f"{role}-{n}", role, *EXPECTED[role]))
     for username, ((level, code), organisation) in READERS.items():
-        agent(Role.READER, level, code, username=username)
+        _habilitation(old, username, Role.READER, level, code)
         expected.add((username, Role.READER, *organisation))
     assert (Habilitation.objects.count(), Membership.objects.count(), Organisation.objects.count()) == (17, 0, 0)
 
-    habilitations_to_memberships(apps)
+    habilitations_to_memberships(old)
 
     assert (Habilitation.objects.count(), Membership.objects.count(), Organisation.objects.count()) == (17, 17, 7)
-    assert memberships() == expected
+    found = {
+        (m.user.username, m.role, m.organisation.kind, m.organisation.territory.level, m.organisation.territory.code)
+        for m in Membership.objects.select_related("user", "organisation__territory")
+    }
+    assert found == expected
     granted = dict(Habilitation.objects.values_list("user__username", "granted_at"))
     assert {m.user.username: m.since for m in Membership.objects.select_related("user")} == granted
     assert set(Membership.objects.values_list("is_admin", "granted_by")) == {(False, None)}
     assert Organisation.objects.get(kind=Kind.NATIONAL).name == "Direction du numérique pour l'éducation (DNE)"
     assert Organisation.objects.get(kind=Kind.COMMUNE).name == "Commune — Créteil"
 
-    habilitations_to_memberships(apps)  # run again: nothing changes
+    habilitations_to_memberships(old)  # run again: nothing changes
     assert (Membership.objects.count(), Organisation.objects.count()) == (17, 7)
 
 
-def test_the_data_migration_stops_on_an_habilitation_without_its_territory():
-    habilitation = HabilitationFactory(role=Role.COMMUNE, territory=None)
+@HISTORICAL
+def test_the_data_migration_stops_on_an_habilitation_without_its_territory(before_0005):
+    habilitation = _habilitation(before_0005, "sans-territoire", Role.COMMUNE)
     with pytest.raises(RuntimeError) as raised:
-        habilitations_to_memberships(apps)
+        habilitations_to_memberships(before_0005)
     assert str(raised.value) == (
-        f"Habilitation n° {habilitation.pk} : Habilitation « commune » sans territoire de niveau « commune »."
+        f"Habilitation n° {habilitation.pk} : Rôle « commune » sans territoire de niveau « commune »."
     )
 
 
 # -- `edhub agent` ----------------------------------------------------------------------------------------------------
 
 
-def test_the_agent_command_creates_the_membership_and_moves_it_with_the_habilitation():
+def test_the_agent_command_creates_memberships():
     call_command("agent", "mairie-creteil", "--role", "commune", "--territory", "commune:94028")
     call_command("agent", "dsden-94", "--role", "lecteur", "--territory", "departement:94")
     assert memberships() == {
@@ -342,6 +385,7 @@ def test_the_agent_command_creates_the_membership_and_moves_it_with_the_habilita
 
     call_command("agent", "mairie-creteil", "--role", "lecteur", "--territory", "departement:94")
     assert memberships() == {
+        ("mairie-creteil", Role.COMMUNE, Kind.COMMUNE, Level.COMMUNE, "94028"),  # kept
         ("mairie-creteil", Role.READER, Kind.DSDEN, Level.DEPARTEMENT, "94"),
         ("dsden-94", Role.READER, Kind.DSDEN, Level.DEPARTEMENT, "94"),
     }

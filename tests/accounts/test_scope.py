@@ -3,8 +3,9 @@ scope rule and through a real upload (the only write path)."""
 
 import pytest
 
-from edhub.accounts.models import Habilitation, Role
-from edhub.accounts.scope import writable_schools
+from edhub.accounts.agents import save_agent
+from edhub.accounts.models import Role
+from edhub.accounts.scope import membership_of, writable_schools
 from edhub.inventories.models import Upload
 from edhub.territories.models import Level, Territory
 from tests.accounts.factories import ROLE_TERRITORIES, agent
@@ -48,7 +49,7 @@ ALLOWED = {
 @pytest.mark.parametrize("role", list(Role))
 def test_writable_schools_of_each_role(role):
     user = agent(role, *ROLE_TERRITORIES[role])
-    writable = set(writable_schools(user.habilitation).filter(uai__in=SCHOOLS).values_list("uai", flat=True))
+    writable = set(writable_schools(membership_of(user)).filter(uai__in=SCHOOLS).values_list("uai", flat=True))
     assert writable == ALLOWED[role]
 
 
@@ -79,9 +80,5 @@ def test_a_reader_writes_nothing():
 
 
 def test_a_role_needs_a_territory_of_its_level():
-    user = agent(Role.NATIONAL)
-    habilitation = Habilitation(
-        user=user, role=Role.COMMUNE, territory=Territory.objects.get(level=Level.DEPARTEMENT, code="94")
-    )
-    with pytest.raises(Exception, match="territoire de niveau « commune »"):
-        habilitation.full_clean(exclude=["user"])
+    with pytest.raises(ValueError, match="^Rôle « commune » sans territoire de niveau « commune ».$"):
+        save_agent("x", Role.COMMUNE, Territory.objects.get(level=Level.DEPARTEMENT, code="94"))

@@ -20,7 +20,10 @@ PARALLEL = 30
 LOCKED_RETRIES = 500
 
 
-@pytest.mark.django_db(transaction=True, available_apps=["django.contrib.auth", "edhub.accounts"])
+@pytest.mark.django_db(
+    transaction=True,
+    available_apps=["django.contrib.auth", "django.contrib.contenttypes", "auditlog", "edhub.accounts"],
+)
 def test_parallel_wrong_passwords_check_only_the_allowed_attempts(monkeypatch, settings):
     get_user_model().objects.create_user("parallele", password=PASSWORD)
     checks, lock = [], threading.Lock()

@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
 from edhub.ami.models import Application
 from edhub.schools.models import School
 from edhub.territories.models import Level, Territory
@@ -130,7 +129,7 @@ def test_who_may_move_a_dossier(dossier):
     with pytest.raises(ValidationError, match="motif écrit est obligatoire"):
         dossier.move(State.REFUSED, national)
     visible = {
-        user.username: list(Application.objects.visible_to(habilitation_of(user)))
+        user.username: list(Application.objects.visible_to(user))
         for user in (dossier.author, other_mayor, other_rectorat, reader, national)
     }
     assert visible == {

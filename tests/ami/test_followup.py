@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from edhub.accounts.models import Role
+from edhub.accounts.permissions import may
 from edhub.ami import followup
 from edhub.ami.models import Application
 from edhub.indicators.models import IndicatorValue
@@ -50,17 +51,17 @@ def concerned_pk(application):
 
 
 def test_who_updates_the_follow_up(laureate, mayor):
-    assert followup.can_update(laureate, mayor)
-    assert followup.can_update(laureate, agent(Role.NATIONAL))
-    assert followup.can_update(laureate, agent(Role.ACADEMIE, Level.ACADEMIE, "14"))  # Rennes
-    assert not followup.can_update(laureate, agent(Role.ACADEMIE, Level.ACADEMIE, "24"))  # Créteil
+    assert may(mayor, "ami.follow_up", laureate)
+    assert may(agent(Role.NATIONAL), "ami.follow_up", laureate)
+    assert may(agent(Role.ACADEMIE, Level.ACADEMIE, "14"), "ami.follow_up", laureate)  # Rennes
+    assert not may(agent(Role.ACADEMIE, Level.ACADEMIE, "24"), "ami.follow_up", laureate)  # Créteil
     andouille = agent(Role.COMMUNE, Level.COMMUNE, "35003")
-    assert not followup.can_update(laureate, andouille)  # another commune
-    assert not followup.can_update(laureate, agent(Role.DEPARTEMENT, Level.DEPARTEMENT, "35"))
-    assert not followup.can_update(laureate, agent(Role.READER, Level.DEPARTEMENT, "35", username="lecteur"))
+    assert not may(andouille, "ami.follow_up", laureate)  # another commune
+    assert not may(agent(Role.DEPARTEMENT, Level.DEPARTEMENT, "35"), "ami.follow_up", laureate)
+    assert not may(agent(Role.READER, Level.DEPARTEMENT, "35", username="lecteur"), "ami.follow_up", laureate)
     other = dossier_in(laureate.campaign, "35003", state=Application.State.REFUSED)
-    assert not followup.can_update(other, andouille)
-    assert not followup.can_update(other, agent(Role.NATIONAL, username="national-2"))  # not a laureate
+    assert not may(andouille, "ami.follow_up", other)
+    assert not may(agent(Role.NATIONAL, username="national-2"), "ami.follow_up", other)  # not a laureate
     with pytest.raises(PermissionDenied):
         followup.update(laureate, andouille, {})
     with pytest.raises(PermissionDenied, match="Seules les écoles du dossier"):

@@ -25,14 +25,14 @@ INTERRUPTED = "L'analyse a été interrompue (le processus de fond s'est arrêt�
 CREATE = """
 from django.core.files import File
 from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts.scope import membership_of
 from edhub.inventories.models import Upload
 from edhub.inventories.tasks import validate_upload
 from edhub.territories.models import Level
 from tests.accounts.factories import agent
 user = agent(Role.COMMUNE, Level.COMMUNE, "94028")
 with open({path!r}, "rb") as file:
-    upload = Upload.objects.create(territory=habilitation_of(user).territory, author=user, role=Role.COMMUNE,
+    upload = Upload.objects.create(territory=membership_of(user).territory, author=user, role=Role.COMMUNE,
                                    file=File(file, name="grand.csv"), file_name="grand.csv", checksum="-")
 validate_upload.enqueue(upload.pk)
 print(upload.pk)

@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 from django.core.files.base import ContentFile
 
-from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
+from edhub.accounts.scope import membership_of, scope_label, writable_schools
 from edhub.inventories.columns import COLUMNS
 from edhub.inventories.models import Upload
 from edhub.inventories.template import template_xlsx
@@ -66,11 +66,11 @@ def row(uai, **changes):
 
 def upload_file(user, content, name="inventaire.csv"):
     """An upload by `user`, analysed at once (as the page does for small files)."""
-    habilitation = habilitation_of(user)
+    membership = membership_of(user)
     upload = Upload.objects.create(
-        territory=habilitation.territory,
+        territory=membership.territory,
         author=user,
-        role=habilitation.role,
+        role=membership.role,
         file=ContentFile(content, name=name),
         file_name=name,
         checksum=hashlib.sha256(content).hexdigest(),
@@ -81,9 +81,9 @@ def upload_file(user, content, name="inventaire.csv"):
 def filled_template(user, filled):
     """The XLSX template of `user`'s scope, as the page serves it, with the rows of some schools filled:
     `filled` is {uai: {header: value}}."""
-    habilitation = habilitation_of(user)
-    schools = writable_schools(habilitation).select_related("commune").order_by("commune__name", "name", "uai")
-    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(schools, current_rentree(), scope_label(habilitation))))
+    membership = membership_of(user)
+    schools = writable_schools(membership).select_related("commune").order_by("commune__name", "name", "uai")
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(schools, current_rentree(), scope_label(membership))))
     sheet = book["Inventaire"]
     positions = {cell.value: cell.column for cell in sheet[1]}
     for cells in sheet.iter_rows(min_row=2):

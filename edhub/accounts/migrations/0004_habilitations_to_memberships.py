@@ -1,5 +1,5 @@
 """Every habilitation gets its membership: same user and role, in the organisation its role is exercised in (see
-OrganisationQuerySet.for_habilitation), since the day it was granted. An habilitation that names no organisation
+OrganisationQuerySet.for_role), since the day it was granted. An habilitation that names no organisation
 (a territorial role without a territory of its level) stops the migration with its id: none is dropped."""
 
 from django.db import migrations
@@ -11,7 +11,7 @@ def habilitations_to_memberships(apps, schema_editor=None):
     Membership = apps.get_model("accounts", "Membership")
     for habilitation in Habilitation.objects.select_related("territory").order_by("pk"):
         try:
-            organisation = Organisation.objects.for_habilitation(habilitation.role, habilitation.territory)
+            organisation = Organisation.objects.for_role(habilitation.role, habilitation.territory)
         except ValueError as error:
             raise RuntimeError(f"Habilitation n° {habilitation.pk} : {error}") from None
         Membership.objects.get_or_create(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
-from edhub.ami import access, deliberations
+from edhub.accounts.permissions import may, require
+from edhub.accounts.scope import membership_of
+from edhub.ami import deliberations
 from edhub.ami.eligibility import candidate_schools
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.ami.notifications import notify_state_change, recipients
@@ -66,32 +67,17 @@ EXPORT_HEADER = [
 # -- Who may do what ---------------------------------------------------------------------------------------------
 
 
-def _habilitation(request):
-    habilitation = habilitation_of(request.user)
-    if habilitation is None:
-        raise PermissionDenied("Votre compte n'a pas d'habilitation : demandez-en une à votre administrateur.")
-    return habilitation
-
-
-def _instructor(request, campaign):
-    refusal = access.instruct_refusal(request.user, campaign)
-    if refusal:
-        raise PermissionDenied(refusal)
-    return habilitation_of(request.user)
-
-
 def _visible_dossier(request, pk):
     """The dossier if this account may see it (404 otherwise: its existence is not disclosed)."""
-    dossiers = Application.objects.visible_to(_habilitation(request))
+    require(request.user, "accounts.act")  # a member of an organisation, else the reason
+    dossiers = Application.objects.visible_to(request.user)
     dossiers = dossiers.select_related("campaign__territory", "commune__departement", "commune__academie", "author")
     return get_object_or_404(dossiers, pk=pk)
 
 
 def _editable_dossier(request, pk):
     application = _visible_dossier(request, pk)
-    refusal = access.edit_refusal(request.user, application)
-    if refusal:
-        raise PermissionDenied(refusal)
+    require(request.user, "ami.edit", application)
     return application
 
 
@@ -318,15 +304,13 @@ def _dossier_form(request, campaign, commune, application):
 def application_new(request, pk):
     """The commune's dossier on a call: the form of a new dossier, or its dossier when it has one."""
     campaign = campaign_or_404(request, pk)
-    habilitation = _habilitation(request)
-    if habilitation.role == Role.COMMUNE:
-        existing = Application.objects.filter(campaign=campaign, commune=habilitation.territory).first()
+    membership = membership_of(request.user)
+    if membership is not None and membership.role == Role.COMMUNE:
+        existing = Application.objects.filter(campaign=campaign, commune=membership.territory).first()
         if existing is not None:
             return redirect("ami:application", existing.pk)
-    refusal = access.apply_refusal(request.user, campaign)
-    if refusal:
-        raise PermissionDenied(refusal)
-    commune = habilitation.territory
+    require(request.user, "ami.apply", campaign)
+    commune = membership.territory
     application = Application(campaign=campaign, commune=commune, author=request.user)
     return _dossier_form(request, campaign, commune, application)
 
@@ -341,9 +325,8 @@ def application_edit(request, pk):
 
 
 def _render_dossier(request, application, move_form=None, note_form=None, move_error="", status=200):
-    habilitation = habilitation_of(request.user)
-    instructor = habilitation.role in access.INSTRUCTOR_ROLES
-    allowed = application.allowed_moves(habilitation)
+    instructor = may(request.user, "ami.instruct_dossier", application)
+    allowed = application.allowed_moves(request.user)
     # The commune is offered the deposit only when the call would take it (the same check as Application.move).
     deposit_refusal = ""
     if Application.State.SUBMITTED in allowed:
@@ -361,9 +344,9 @@ def _render_dossier(request, application, move_form=None, note_form=None, move_e
     last_correction = next((e for e in reversed(events) if e.to_state == Application.State.CORRECTIONS), None)
     campaign = application.campaign
     crumbs = breadcrumb(campaign, f"Candidature de {application.commune.name}")
-    if not access.instruct_refusal(request.user, campaign):
+    if may(request.user, "ami.instruct", campaign):
         crumbs["links"].append({"url": reverse("ami:applications", args=[campaign.pk]), "title": "Candidatures"})
-    commune_may_edit = not access.edit_refusal(request.user, application)
+    commune_may_edit = may(request.user, "ami.edit", application)
     context = {
         "application": application,
         "campaign": campaign,
@@ -413,7 +396,7 @@ def application_move(request, pk):
 @require_POST
 def application_note(request, pk):
     application = _visible_dossier(request, pk)
-    _instructor(request, application.campaign)
+    require(request.user, "ami.instruct_dossier", application)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_dossier(request, application, note_form=form)
@@ -443,8 +426,8 @@ def application_deliberation(request, pk):
 
 def _dossiers_of(request, campaign):
     """The dossiers of the campaign this instructor sees, the state filter, and the counts per state."""
-    habilitation = _instructor(request, campaign)
-    dossiers = Application.objects.visible_to(habilitation).filter(campaign=campaign)
+    require(request.user, "ami.instruct", campaign)
+    dossiers = Application.objects.visible_to(request.user).filter(campaign=campaign)
     counts = dict(dossiers.values_list("state").annotate(count=Count("id")).order_by())
     form = StateFilterForm(request.GET or None)
     if request.GET.get("etat") and not form.is_valid():

@@ -7,7 +7,7 @@ The map of a call (views.py, beside the eligible communes it shows) is routed he
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import inlineformset_factory
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +15,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 from dsfr.forms import DsfrBaseForm
 
-from edhub.ami import access
+from edhub.accounts.permissions import require
 from edhub.ami.models import CAMPAIGN_LEVELS, DEFAULT_GRID, Campaign, Criterion
 from edhub.territories.models import Level, Territory
 from edhub.www.ami import views
@@ -151,9 +151,7 @@ def criterion_formset(extra):
 
 
 def administrator(request):
-    refusal = access.manage_refusal(request.user)
-    if refusal:
-        raise PermissionDenied(refusal)
+    require(request.user, "ami.manage")
 
 
 @login_required

@@ -3,13 +3,14 @@ arrest of the selection and the publication of the results) and the public resul
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, re_path, reverse
 from django.views.decorators.http import require_POST
 
-from edhub.ami import access, scoring
+from edhub.accounts.permissions import may, require
+from edhub.ami import scoring
 from edhub.ami.models import Application
 from edhub.ami.notifications import notify_state_change
 from edhub.utils.exports import table_response
@@ -18,11 +19,9 @@ from edhub.www.ami.views import breadcrumb, campaign_or_404
 
 
 def committee_campaign(request, pk):
-    """The campaign, if the user sits on its committee (edhub.ami.access.committee_refusal)."""
+    """The campaign, if the user sits on its committee (« ami.committee » in edhub/accounts/permissions.py)."""
     campaign = campaign_or_404(request, pk)
-    refusal = access.committee_refusal(request.user, campaign)
-    if refusal:
-        raise PermissionDenied(refusal)
+    require(request.user, "ami.committee", campaign)
     return campaign
 
 
@@ -62,7 +61,7 @@ def committee(request, pk):
         "not_in_instruction": campaign.applications.filter(
             state__in=(Application.State.SUBMITTED, Application.State.CORRECTIONS)
         ).count(),
-        "can_decide": scoring.can_decide(request.user),
+        "can_decide": may(request.user, "ami.arrest", campaign),
         "arrested": bool(decided.laureates),
         "active_nav": "ami",
         "export_csv": reverse("ami:committee-export", args=[campaign.pk, "csv"]),
@@ -117,8 +116,7 @@ def committee_export(request, pk, extension):
 
 def _decide(request, pk, action):
     campaign = committee_campaign(request, pk)
-    if not scoring.can_decide(request.user):
-        raise PermissionDenied("Seul un administrateur national arrête la sélection et publie les résultats.")
+    require(request.user, "ami.arrest" if action == "arrest" else "ami.publish", campaign)
     try:
         if action == "arrest":
             applied = scoring.arrest(

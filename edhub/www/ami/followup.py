@@ -4,13 +4,11 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, re_path, reverse
 from django.utils import timezone
 
-from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
+from edhub.accounts.permissions import may, require
 from edhub.ami import followup
 from edhub.ami.models import Application, ApplicationSchool
 from edhub.opendata.values import school_years
@@ -18,7 +16,6 @@ from edhub.utils.exports import table_response
 from edhub.www.ami.views import breadcrumb, campaign_or_404, visible_dossiers
 
 # The roles that see dossiers (Application.objects.visible_to): instructors and communes.
-DOSSIER_ROLES = (Role.NATIONAL, Role.ACADEMIE, Role.COMMUNE)
 EXPORT_HEADER = [
     "Code commune",
     "Commune",
@@ -66,9 +63,7 @@ FollowupFormSet = forms.modelformset_factory(ApplicationSchool, form=FollowupFor
 
 def _dossiers(request):
     """The dossiers this user sees (403 for an account that sees none: neither instructor nor commune)."""
-    habilitation = habilitation_of(request.user)
-    if not request.user.is_superuser and (habilitation is None or habilitation.role not in DOSSIER_ROLES):
-        raise PermissionDenied("Le suivi des lauréats est réservé aux instructeurs et aux communes lauréates.")
+    require(request.user, "ami.see_followup")
     return visible_dossiers(request.user)
 
 
@@ -142,12 +137,11 @@ def dossier_followup(request, pk, application_pk):
         _dossiers(request).filter(campaign=campaign, state=Application.State.ACCEPTED).select_related("commune"),
         pk=application_pk,
     )
-    can_update = followup.can_update(application, request.user)
+    can_update = may(request.user, "ami.follow_up", application)
     queryset = application.concerned.select_related("school").order_by("school__uai")
     formset = FollowupFormSet(request.POST or None, queryset=queryset, prefix="schools")
     if request.method == "POST":
-        if not can_update:
-            raise PermissionDenied("Ce compte ne peut pas mettre à jour le suivi de ce dossier.")
+        require(request.user, "ami.follow_up", application)
         if formset.is_valid():
             changes = {form.instance.pk: form.cleaned_data for form in formset if form.has_changed()}
             if not changes:

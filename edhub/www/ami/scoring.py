@@ -4,7 +4,7 @@ form of one dossier for the current scorer (who revises its own points, never an
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, re_path, reverse
@@ -12,21 +12,17 @@ from django.utils import timezone
 from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
 
-from edhub.accounts.scope import habilitation_of
-from edhub.ami import access, scoring
+from edhub.accounts.permissions import require
+from edhub.ami import scoring
 from edhub.ami.models import Application, Score
 from edhub.utils.exports import table_response
 from edhub.www.ami.views import breadcrumb, campaign_or_404
 
 
 def dossiers_to_score(user, campaign):
-    """The dossiers of the campaign in instruction this instructor may score (edhub.ami.access.instruct_refusal)."""
-    refusal = access.instruct_refusal(user, campaign)
-    if refusal:
-        raise PermissionDenied(refusal)
-    return Application.objects.visible_to(habilitation_of(user)).filter(
-        campaign=campaign, state=Application.State.IN_INSTRUCTION
-    )
+    """The dossiers of the campaign in instruction this instructor may score (« ami.instruct »)."""
+    require(user, "ami.instruct", campaign)
+    return Application.objects.visible_to(user).filter(campaign=campaign, state=Application.State.IN_INSTRUCTION)
 
 
 def crumbs(campaign, current, *links):

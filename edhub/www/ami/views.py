@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 
 from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of
-from edhub.ami import access
+from edhub.accounts.permissions import is_national, may, refusal
+from edhub.accounts.scope import membership_of
 from edhub.ami.eligibility import NEED_LABELS, NEED_WEIGHTS, cached_pre_identify
 from edhub.ami.models import Application, Campaign
 from edhub.territories.models import Level, Territory
@@ -48,14 +48,14 @@ EXPORT_HEADER = [
 
 
 def visible_dossiers(user):
-    """The dossiers a user sees: all of them for a superuser, else those of its habilitation (none for an account
-    that is neither instructor nor commune)."""
-    return Application.objects.all() if user.is_superuser else Application.objects.visible_to(habilitation_of(user))
+    """The dossiers a user sees in the membership in use (none for an account that is neither instructor nor
+    commune)."""
+    return Application.objects.visible_to(user)
 
 
 def visible_campaigns(user):
     campaigns = Campaign.objects.select_related("territory")
-    return campaigns if access.is_administrator(user) else campaigns.exclude(status=Campaign.Status.DRAFT)
+    return campaigns if is_national(user) else campaigns.exclude(status=Campaign.Status.DRAFT)
 
 
 def campaign_or_404(request, pk):
@@ -76,7 +76,7 @@ def breadcrumb(campaign=None, current=None):
 def index(request):
     context = {
         "campaigns": visible_campaigns(request.user),
-        "can_create": not access.manage_refusal(request.user),
+        "can_create": may(request.user, "ami.manage"),
         "active_nav": "ami",
         "breadcrumb_data": breadcrumb(),
     }
@@ -85,13 +85,13 @@ def index(request):
 
 def commune_access(user, campaign):
     """For a commune agent: its commune's dossier on the call, or whether it may open one (and why not)."""
-    habilitation = habilitation_of(user)
-    if habilitation is None or habilitation.role != Role.COMMUNE:
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.COMMUNE:
         return {}
-    application = Application.objects.filter(campaign=campaign, commune=habilitation.territory).first()
+    application = Application.objects.filter(campaign=campaign, commune=membership.territory).first()
     if application is not None:
         return {"application": application}
-    return {"apply_refusal": access.apply_refusal(user, campaign)}
+    return {"apply_refusal": refusal(user, "ami.apply", campaign)}
 
 
 def detail(request, pk):
@@ -102,9 +102,9 @@ def detail(request, pk):
         "campaign": campaign,
         "criteria": campaign.criteria.filter(published=True),
         "versions": campaign.versions.all(),
-        "can_manage": not access.manage_refusal(user),
-        "can_instruct": not access.instruct_refusal(user, campaign),
-        "can_sit": not access.committee_refusal(user, campaign),
+        "can_manage": may(user, "ami.manage"),
+        "can_instruct": may(user, "ami.instruct", campaign),
+        "can_sit": may(user, "ami.committee", campaign),
         "commune": commune_access(user, campaign),
         "followed": visible_dossiers(user).filter(campaign=campaign, state=Application.State.ACCEPTED).exists(),
         "active_nav": "ami",

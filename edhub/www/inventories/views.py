@@ -5,13 +5,13 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from edhub.accounts.scope import habilitation_of, scope_label, writable_schools
+from edhub.accounts.permissions import may, require
+from edhub.accounts.scope import membership_of, scope_label, writable_schools
 from edhub.inventories import publishing
 from edhub.inventories.columns import COLUMNS
 from edhub.inventories.models import Upload
@@ -29,23 +29,21 @@ def _crumbs(current, links=()):
     return {"root_dir": reverse("home"), "links": list(links), "current": current}
 
 
-def _habilitation(request):
-    habilitation = habilitation_of(request.user)
-    if habilitation is None:
-        raise PermissionDenied("Votre compte n'a pas d'habilitation : demandez-en une à votre administrateur.")
-    return habilitation
+def _membership(request):
+    require(request.user, "inventories.see")
+    return membership_of(request.user)
 
 
 def _writer(request):
-    habilitation = _habilitation(request)
-    if not habilitation.can_write:
-        raise PermissionDenied("Votre compte est en lecture seule : il ne peut rien déposer ni publier.")
-    return habilitation
+    require(request.user, "inventories.upload")
+    return membership_of(request.user)
 
 
 def _upload_of(request, pk):
+    """The upload if this account may see it (404 otherwise: its existence is not disclosed)."""
+    require(request.user, "inventories.see")
     reclaim()  # an analysis whose worker died is taken back before its page says where it is
-    return get_object_or_404(Upload.objects.visible_to(_habilitation(request)).select_related("territory"), pk=pk)
+    return get_object_or_404(Upload.objects.visible_to(request.user).select_related("territory"), pk=pk)
 
 
 def documentation(request):
@@ -66,22 +64,22 @@ def documentation(request):
 
 @login_required
 def index(request):
-    habilitation = _habilitation(request)
+    membership = _membership(request)
     reclaim()
     form = UploadForm()
     if request.method == "POST":
         _writer(request)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = _create(request, habilitation, form.cleaned_data["file"])
+            upload = _create(request, membership, form.cleaned_data["file"])
             return redirect(upload)
-    uploads = Upload.objects.visible_to(habilitation).select_related("territory", "author", "confirmed_by")
+    uploads = Upload.objects.visible_to(request.user).select_related("territory", "author", "confirmed_by")
     return render(
         request,
         "inventories/index.html",
         {
-            "habilitation": habilitation,
-            "scope": scope_label(habilitation),
+            "membership": membership,
+            "scope": scope_label(membership),
             "form": form,
             "uploads": uploads[:100],
             "rentree": current_rentree(),
@@ -91,14 +89,14 @@ def index(request):
     )
 
 
-def _create(request, habilitation, file):
+def _create(request, membership, file):
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
     upload = Upload.objects.create(
-        territory=habilitation.territory,
+        territory=membership.territory,
         author=request.user,
-        role=habilitation.role,
+        role=membership.role,
         file=file,
         file_name=file.name[:255],
         checksum=digest.hexdigest(),
@@ -112,15 +110,15 @@ def _create(request, habilitation, file):
 
 @login_required
 def template(request, extension):
-    habilitation = _writer(request)
+    membership = _writer(request)
     rentree = current_rentree()
-    schools = writable_schools(habilitation).select_related("commune").order_by("commune__name", "name", "uai")
+    schools = writable_schools(membership).select_related("commune").order_by("commune__name", "name", "uai")
     schools = schools.only("uai", "name", "commune__name")
-    name = f"inventaire_{habilitation.territory.code if habilitation.territory else 'france'}_{rentree}"
+    name = f"inventaire_{membership.territory.code if membership.territory else 'france'}_{rentree}"
     if extension == "csv":
         response = HttpResponse(template_csv(schools, rentree), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(template_xlsx(schools, rentree, scope_label(habilitation)), content_type=XLSX_TYPE)
+        response = HttpResponse(template_xlsx(schools, rentree, scope_label(membership)), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 
@@ -128,7 +126,6 @@ def template(request, extension):
 @login_required
 def upload_detail(request, pk):
     upload = _upload_of(request, pk)
-    habilitation = habilitation_of(request.user)
     problems = upload.problems
     preview = upload.declarations.select_related("school").order_by("line")[:PREVIEW_ROWS]
     return render(
@@ -136,7 +133,7 @@ def upload_detail(request, pk):
         "inventories/upload.html",
         {
             "upload": upload,
-            "can_write": habilitation.can_write,
+            "can_write": may(request.user, "inventories.confirm", upload),
             "problems": problems[:PROBLEMS_SHOWN],
             "problems_hidden": max(0, len(problems) - PROBLEMS_SHOWN),
             "problems_per_kind": settings.INVENTORY_LIMITS["problems_per_kind"],
@@ -177,8 +174,8 @@ def problems(request, pk):
 @login_required
 @require_POST
 def act(request, pk, action):
-    _writer(request)
     upload = _upload_of(request, pk)
+    require(request.user, "inventories.rollback" if action == "rollback" else "inventories.confirm", upload)
     try:
         if action == "publish":
             publishing.publish(upload, request.user)

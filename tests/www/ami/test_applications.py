@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from openpyxl import load_workbook
 
 from edhub.accounts.models import Role
+from edhub.accounts.scope import membership_of
 from edhub.ami.models import Application, ApplicationNote, Campaign
 from edhub.inventories.publishing import publish
 from edhub.schools.models import School
@@ -102,7 +103,7 @@ def test_campaign_page_offers_each_account_its_way_in(client, rennes, mayor):
     response = client.get(url)
     assert reverse("ami:application-new", args=[rennes.pk]) in response.content.decode()
     assert "Déposer une candidature" in text_of(response)
-    application = Application.objects.create(campaign=rennes, commune=mayor.habilitation.territory, author=mayor)
+    application = Application.objects.create(campaign=rennes, commune=membership_of(mayor).territory, author=mayor)
     text = text_of(client.get(url))
     assert "Voir ma candidature Brouillon" in text
     assert "Déposer une candidature" not in text

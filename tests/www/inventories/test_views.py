@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from edhub.accounts.models import Role
-from edhub.accounts.scope import habilitation_of, writable_schools
+from edhub.accounts.scope import membership_of, writable_schools
 from edhub.inventories.models import Upload
 from edhub.inventories.tasks import INLINE_MAX_BYTES
 from edhub.inventories.validation import current_rentree
@@ -47,16 +47,16 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
     assert response["Location"] == f"{reverse('accounts:login')}?next={INDEX}"
 
 
-def test_an_account_without_habilitation_is_refused(client, django_user_model):
+def test_an_account_without_membership_is_refused(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("sans-role", password=PASSWORD))
     response = client.get(INDEX)
     assert response.status_code == 403
-    assert "Votre compte n’a pas d’habilitation" in text_of(response).replace("'", "’")
+    assert "Votre compte n’est membre d’aucune organisation" in text_of(response).replace("'", "’")
 
 
 def test_index_says_the_scope(client, commune_agent):
     text = text_of(client.get(INDEX))
-    assert "Commune — Créteil." in text
+    assert "Vous agissez pour Commune — Créteil Rôle : Commune." in text
     assert "Vous pouvez déclarer : les écoles publiques de Créteil" in text
     assert "Aucun dépôt pour l’instant." in text
 
@@ -201,7 +201,7 @@ def test_a_zip_bomb_is_refused_by_the_form_before_it_is_stored(client, commune_a
 
 
 def test_a_large_file_is_analysed_in_the_background_with_its_progress(client, commune_agent):
-    ecoles = writable_schools(habilitation_of(commune_agent)).values_list("uai", flat=True)
+    ecoles = writable_schools(membership_of(commune_agent)).values_list("uai", flat=True)
     rows = [row(uai, **{"Rentrée": str(rentree)}) for rentree in range(2005, 2026) for uai in ecoles]
     rows += [row(CRETEIL_ECOLE)] * 20  # duplicates of its rentrée 2025
     content = inventory_csv(rows)

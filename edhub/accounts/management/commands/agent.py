@@ -6,8 +6,10 @@ from edhub.accounts.models import Role
 
 class Command(BaseCommand):
     help = (
-        "Crée ou modifie un compte d'agent et son habilitation (rôle et territoire). Sans --password, un nouveau "
-        "compte reçoit un mot de passe aléatoire, affiché une fois."
+        "Crée ou modifie un compte et le rend membre, avec ce rôle, de l'organisation où le rôle s'exerce (la "
+        "commune, le département, la DANE…, créée s'il le faut) ; ses autres appartenances sont gardées. Sans "
+        "--password, un "
+        "nouveau compte reçoit un mot de passe aléatoire, affiché une fois."
     )
 
     def add_arguments(self, parser):
@@ -16,13 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--territory", metavar="NIVEAU:CODE", help="Territoire du rôle (ex. commune:94028).")
         parser.add_argument("--email", default="", help="Adresse électronique (celle de ProConnect).")
         parser.add_argument("--password", help="Mot de passe (12 caractères au moins conseillés).")
+        parser.add_argument(
+            "--admin", action="store_true", help="Administrateur de l'organisation (invite et retire ses membres)."
+        )
 
-    def handle(self, *args, username, role, territory=None, email="", password=None, **options):
+    def handle(self, *args, username, role, territory=None, email="", password=None, admin=False, **options):
         try:
             place = parse_territory(territory) if territory else None
-            user, password = save_agent(username, role, place, email=email, password=password)
+            membership, password = save_agent(username, role, place, email=email, password=password, admin=admin)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Agent {user.username} : {user.habilitation}.")
+        self.stdout.write(
+            f"Agent {username} : {membership.label()}{' (administrateur)' if membership.is_admin else ''}."
+        )
         if password:
             self.stdout.write(f"Mot de passe : {password}")

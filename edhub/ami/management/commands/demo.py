@@ -133,15 +133,17 @@ class Command(BaseCommand):
     # -- Accounts -------------------------------------------------------------------------------------------------
 
     def _agent(self, username, role, territory, name=""):
-        """The demo agent, created with a new password unless it exists and its password is in the accounts file."""
+        """The demo agent (administrator of its organisation), created with a new password unless it exists and its
+        password is in the accounts file."""
         user = get_user_model().objects.filter(username=username).first()
         if user is not None and username in self.accounts:
             return user
-        user, password = save_agent(username, role, territory, password=secrets.token_urlsafe(12))
+        membership, password = save_agent(username, role, territory, password=secrets.token_urlsafe(12), admin=True)
+        user = membership.user
         if name:
             user.first_name, user.last_name = name.split(" ", 1)
             user.save(update_fields=["first_name", "last_name"])
-        self.accounts[username] = (password, str(user.habilitation))
+        self.accounts[username] = (password, membership.label())
         self.changed = True
         return user
 
@@ -338,7 +340,7 @@ class Command(BaseCommand):
 
 
 def read_accounts(path):
-    """{username: (password, habilitation)} from the accounts file (empty when there is none)."""
+    """{username: (password, membership)} from the accounts file (empty when there is none)."""
     if not path.exists():
         return {}
     lines = path.read_text(encoding="utf-8").splitlines()[1:]
