@@ -6,7 +6,7 @@ reads its organisation's (edhub.accounts.audit.about_organisation); anyone else 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from itertools import islice
 
 from auditlog.models import LogEntry
@@ -115,11 +115,16 @@ class LogFilterForm(forms.Form):
         if data.get("type"):
             model = apps.get_model(data["type"])
             entries = entries.filter(content_type=ContentType.objects.get_for_model(model))
+        # Days in French time, as bounds of the timestamp (which its index serves).
         if data.get("du"):
-            entries = entries.filter(timestamp__date__gte=data["du"])
+            entries = entries.filter(timestamp__gte=_midnight(data["du"]))
         if data.get("au"):
-            entries = entries.filter(timestamp__date__lte=data["au"])
+            entries = entries.filter(timestamp__lt=_midnight(data["au"] + timedelta(days=1)))
         return entries
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # -- How an entry reads --------------------------------------------------------------------------------------------

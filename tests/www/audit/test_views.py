@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from edhub.accounts.audit import membership_data
 from edhub.accounts.models import NATIONAL_NAME, Kind, Membership, Organisation, Role
-from edhub.ami.models import Campaign
+from edhub.ami.models import Application, Campaign
 from edhub.inventories.models import Upload
 from edhub.territories.models import Level, Territory
 from tests.www.utils import text_of
@@ -174,7 +174,7 @@ def test_filters_by_organisation_kind_of_record_and_date(client, history):
     assert read(client.get(JOURNAL, {"type": "ami.campaign"})) == [CREATED_CALL]
     assert read(client.get(JOURNAL, {"type": "inventories.upload", "organisation": fresnes})) == [CREATED_FRESNES]
 
-    january = timezone.make_aware(datetime.datetime(2026, 1, 10, 23, 30))  # 10 January, Paris time
+    january = timezone.make_aware(datetime.datetime(2026, 1, 10, 0, 30))  # 10 January in Paris, 9 January in UTC
     LogEntry.objects.filter(object_repr__startswith="creteil.csv").update(timestamp=january)
     assert read(client.get(JOURNAL, {"du": "2026-01-10", "au": "2026-01-10"})) == [CREATED_CRETEIL]
     assert read(client.get(JOURNAL, {"au": "2026-01-09"})) == []
@@ -239,3 +239,39 @@ def test_the_csv_export_has_the_filtered_entries_with_formulas_neutralised(clien
     assert page.context["export_url"] == f"{EXPORT}?type=inventories.upload"
     exported = client.get(page.context["export_url"]).content.decode("utf-8").split("\r\n")
     assert [row.split(";")[6] for row in exported[1:-1]] == ["Dépôt d'inventaire"]
+
+
+def test_a_dossier_moved_by_its_instructor_is_logged_with_a_link_to_it(client, people):
+    national = people["national"]
+    campaign = Campaign.objects.create(
+        title="AMI connectivité 2027",
+        territory=Territory.objects.get(level=Level.FRANCE),
+        status=Campaign.Status.OPEN,
+        opens_on=datetime.date(2026, 1, 4),
+        closes_on=datetime.date(2026, 3, 31),
+        budget=1_000_000,
+    )
+    dossier = Application.objects.create(
+        campaign=campaign,
+        commune=Territory.objects.get(level=Level.COMMUNE, code="94028"),
+        author=people["creteil_member"].user,
+        state=Application.State.SUBMITTED,
+        project="Raccordement des écoles",
+    )
+    client.force_login(national.user)
+    client.post(reverse("ami:application-move", args=[dossier.pk]), {"to": "in_instruction", "reason": ""})
+
+    entry = LogEntry.objects.get_for_object(dossier).get(action=LogEntry.Action.UPDATE)
+    assert (entry.actor, entry.additional_data["membership_id"]) == (national.user, national.pk)
+    assert entry.changes == {"state": ["submitted", "in_instruction"]}
+    line = client.get(JOURNAL, {"type": "ami.application"}).context["lines"][0]
+    assert (line.action, line.kind, line.label) == (
+        "modification",
+        "Candidature",
+        "Créteil (94028) — AMI connectivité 2027",
+    )
+    assert (line.url, line.membership) == (
+        reverse("ami:application", args=[dossier.pk]),
+        f"{NATIONAL_NAME} (Administrateur national)",
+    )
+    assert [(c.field, c.before, c.after) for c in line.changes] == [("État", "Déposé", "En instruction")]
