@@ -78,7 +78,9 @@ def sees_upload(user, upload):
 
 
 def visible_uploads(user, uploads):
-    """The uploads of `uploads` (a queryset) that the user may see."""
+    """The uploads of `uploads` (a queryset) that the user may see (a member of no organisation: none)."""
+    if not is_member(user):
+        return uploads.none()
     if is_national(user):
         return uploads
     territory = _territory_id(user)
@@ -314,6 +316,9 @@ POLICY = {
     ],
     "accounts.manage_member": [
         (administers_member, "Seul un administrateur de l'organisation retire un membre ou change ses droits."),
+    ],
+    "accounts.answer_join_request": [
+        (administers, "Seul un administrateur de l'organisation répond aux demandes pour la rejoindre."),
     ],
     "accounts.see_log": [
         (administers, "Le journal d'une organisation est consulté par ses administrateurs."),
