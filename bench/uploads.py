@@ -17,17 +17,16 @@ SOURCES = (
 )
 SCRIPT = """
 import io, resource, time, tracemalloc, zipfile
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from edhub.accounts.models import Habilitation, Role
-from edhub.accounts.scope import habilitation_of, writable_schools
+from edhub.accounts.agents import save_agent
+from edhub.accounts.models import Role
+from edhub.accounts.scope import membership_of, writable_schools
 from edhub.inventories.columns import COLUMNS
 from edhub.inventories.models import Upload
 from edhub.inventories.validation import current_rentree, validate
 
-user, _ = get_user_model().objects.get_or_create(username="banc-depots")
-Habilitation.objects.get_or_create(user=user, defaults={"role": Role.NATIONAL})
-uais = list(writable_schools(habilitation_of(user)).values_list("uai", flat=True))
+user = save_agent("banc-depots", Role.NATIONAL)[0].user
+uais = list(writable_schools(membership_of(user)).values_list("uai", flat=True))
 values = ["200", "8", "10", "30", "6", "2", "8", "8", "8", "8", "8", "8", "6", "oui", "oui", "oui", "oui", "fibre",
           "95,5", "40", "oui", "ENT 94"]
 lines = [";".join(column.header for column in COLUMNS)]
