@@ -28,7 +28,7 @@ def member(username, kind, code, role, is_admin=False, name=None):
     territory = (
         Territory.objects.get(level=level) if kind == Kind.NATIONAL else Territory.objects.get(level=level, code=code)
     )
-    organisation, _ = Organisation.objects.get_or_create(
+    organisation, _ = Organisation.objects.update_or_create(
         kind=kind, territory=territory, defaults={"name": name or f"Mairie de {territory.name}"}
     )
     user = get_user_model().objects.create_user(
@@ -65,6 +65,7 @@ def read(response):
 
 @pytest.fixture
 def people():
+    LogEntry.objects.all().delete()  # each test reads only its own entries (browser tests commit theirs)
     people = {
         "national": member("admin-national", Kind.NATIONAL, None, Role.NATIONAL, is_admin=True, name=NATIONAL_NAME),
         "creteil_admin": member("admin-creteil", Kind.COMMUNE, "94028", Role.COMMUNE, is_admin=True),
