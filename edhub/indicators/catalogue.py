@@ -17,8 +17,10 @@ from edhub.indicators.measures import (
     ArcepShare,
     Gap,
     IpsMean,
+    IpsMeanOfFamilies,
     IpsMedian,
     Measure,
+    PlaceFigureSum,
     PlaceRatio,
     PlaceSum,
     PriorityShare,
@@ -214,6 +216,22 @@ IPS_FAMILIES = {
 
 
 def _pupils():
+    yield Indicator(
+        slug="eleves_etablissements",
+        label="Élèves des écoles et établissements",
+        definition=(
+            "Nombre d'élèves des écoles, collèges et lycées à la rentrée (secteurs public et privé) : somme des "
+            "effectifs déclarés."
+        ),
+        unit="élèves",
+        theme="Élèves et classes",
+        sources=tuple(PUPIL_SOURCES.values()),
+        period_rule=RENTREE_PERIOD,
+        coverage_rule="Part des écoles et établissements du répertoire dont l'effectif de cette rentrée est connu.",
+        levels=TERRITORY_LEVELS,
+        measure=SchoolFigureSum(variable=Variable.PUPILS, family=""),
+        decimals=0,
+    )
     for family, source in PUPIL_SOURCES.items():
         of = PUPILS_OF[family]
         yield Indicator(
@@ -261,6 +279,28 @@ def _pupils():
 
 
 def _ips():
+    sources = [source for ips in IPS_FAMILIES.values() for source in (ips.source, ips.weight_source) if source]
+    yield Indicator(
+        slug="ips_etablissements",
+        label="IPS moyen des écoles et établissements",
+        definition=(
+            "Indice de position sociale (DEPP) moyen des écoles élémentaires et primaires, des collèges et des "
+            "lycées, chacun pondéré par les élèves que son IPS décrit (ceux d'élémentaire pour une école) à la même "
+            "rentrée. Quand cet effectif est inconnu pour une partie des établissements ayant un IPS, c'est la "
+            "moyenne simple des établissements, signalée « non pondérée ». Les IPS « NS » (non significatifs) sont "
+            "exclus."
+        ),
+        unit="IPS",
+        theme="Indice de position sociale",
+        sources=tuple(dict.fromkeys(sources)),
+        period_rule=RENTREE_PERIOD,
+        coverage_rule=(
+            "Part des écoles élémentaires et primaires, collèges et lycées du répertoire ayant un IPS publié (hors "
+            "« NS », non significatif)."
+        ),
+        levels=TERRITORY_LEVELS,
+        measure=IpsMeanOfFamilies(weights=tuple((ips.family, ips.weight) for ips in IPS_FAMILIES.values())),
+    )
     for family, ips in IPS_FAMILIES.items():
         sources = tuple(dict.fromkeys(source for source in (ips.source, ips.weight_source) if source))
         coverage_rule = f"Part {ips.described} du répertoire ayant un IPS publié (hors « NS », non significatif)."
@@ -502,7 +542,75 @@ def _connectivity():
         )
 
 
-register_indicators((*_school_counts(), *_pupils(), *_ips(), *_priority(), *_population(), *_connectivity()))
+# Figures of the communes from the Arcep observatory ("arcep-communes"): slug, variable, label, unit, definition.
+ARCEP_COMMUNE_FIGURES = (
+    ("logements", "logements", "Logements (Arcep)", "logements", "Nombre de logements"),
+    (
+        "locaux_professionnels",
+        "etablissements",
+        "Locaux professionnels (Arcep)",
+        "locaux",
+        "Nombre d'établissements (locaux professionnels)",
+    ),
+    (
+        "communes_rurales_arcep",
+        "commune_rurale",
+        "Communes rurales (Arcep)",
+        "communes",
+        "Nombre de communes rurales au sens de l'Arcep",
+    ),
+    ("communes_montagne", "commune_montagne", "Communes de montagne", "communes", "Nombre de communes de montagne"),
+    (
+        "communes_zone_tres_dense",
+        "zone_tres_dense",
+        "Communes en zone très dense",
+        "communes",
+        "Nombre de communes situées en zone très dense (déploiement de la fibre)",
+    ),
+    (
+        "communes_engagement_l33_13",
+        "engagement_l33_13",
+        "Communes sous engagement de déploiement L. 33-13",
+        "communes",
+        "Nombre de communes où un opérateur s'est engagé à déployer la fibre (article L. 33-13 du code des postes "
+        "et des communications électroniques)",
+    ),
+)
+
+
+def _arcep_communes():
+    for slug, variable, label, unit, definition in ARCEP_COMMUNE_FIGURES:
+        yield Indicator(
+            slug=slug,
+            label=label,
+            definition=(
+                f"{definition} selon l'observatoire Arcep du haut et très haut débit : somme des communes (pour une "
+                "commune : 1 oui, 0 non, quand c'est un nombre de communes)."
+                if unit == "communes"
+                else f"{definition} selon l'observatoire Arcep du haut et très haut débit : somme des communes."
+            ),
+            unit=unit,
+            theme="Connectivité",
+            sources=("arcep-communes",),
+            period_rule="Année de l'observatoire Arcep du haut et très haut débit chargé.",
+            coverage_rule=ARCEP_COVERAGE,
+            levels=TERRITORY_LEVELS,
+            measure=PlaceFigureSum(variable=variable),
+            decimals=0,
+        )
+
+
+register_indicators(
+    (
+        *_school_counts(),
+        *_pupils(),
+        *_ips(),
+        *_priority(),
+        *_population(),
+        *_connectivity(),
+        *_arcep_communes(),
+    )
+)
 
 
 def public_indicators():

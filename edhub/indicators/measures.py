@@ -108,14 +108,15 @@ def _rentrees(figures, schools):
 
 
 class OfFamily:
-    """Mixin of the measures about one family of schools, named by their `family` field."""
+    """Mixin of the measures about one family of schools, named by their `family` field (empty: every school)."""
 
     @property
     def school_kinds(self):
-        return FAMILY_KINDS[self.family]
+        return FAMILY_KINDS[self.family] if self.family else None
 
     def members(self, inputs):
-        return [s for s in inputs.schools if s.kind in self.school_kinds]
+        kinds = self.school_kinds
+        return inputs.schools if kinds is None else [s for s in inputs.schools if s.kind in kinds]
 
 
 NO_CELLS = frozenset()
@@ -301,7 +302,7 @@ class IpsMean(OfFamily, Measure):
     def parts(self, inputs, period):
         rentree = int(period)
         ips = inputs.school_figures(Variable.IPS).get(rentree, {})
-        pupils = inputs.school_figures(self.weight).get(rentree, {})
+        pupils = self.weights_at(inputs, rentree)
         parts = {}
         for school in self.members(inputs):
             value = ips.get(school.uai)
@@ -316,6 +317,10 @@ class IpsMean(OfFamily, Measure):
                 parts[school.uai] = (1, 1, 1, 0.0, 0.0, 0, value)
         return parts, {}
 
+    def weights_at(self, inputs, rentree):
+        """{uai: weight} of a rentrée."""
+        return inputs.school_figures(self.weight).get(rentree, {})
+
     def finalize(self, total):
         n, covered, universe, weighted, weights, n_weighted, plain = total
         if not n:
@@ -323,6 +328,33 @@ class IpsMean(OfFamily, Measure):
         if n_weighted == n and weights > 0:
             return Value(weighted / weights, weighted, weights, coverage(covered, universe))
         return Value(plain / n, plain, n, coverage(covered, universe), Note.UNWEIGHTED)
+
+
+@dataclass(frozen=True)
+class IpsMeanOfFamilies(IpsMean):
+    """IpsMean over several families of schools, each weighted by its own pupils: `weights` is ((family, school
+    variable), …), e.g. the écoles by their élémentaire pupils (whom their IPS describes), the collèges by theirs."""
+
+    family: str = ""
+    weight: str = ""
+    weights: tuple = ()
+
+    @property
+    def school_kinds(self):
+        return tuple(chain.from_iterable(FAMILY_KINDS[family] for family, _ in self.weights))
+
+    @property
+    def reads(self):
+        variables = sorted({variable for _, variable in self.weights})
+        return ("geography", "registry", f"school:{Variable.IPS}", *(f"school:{v}" for v in variables))
+
+    def weights_at(self, inputs, rentree):
+        weights = {}
+        for family, variable in self.weights:
+            figures = inputs.school_figures(variable).get(rentree, {})
+            kinds = FAMILY_KINDS[family]
+            weights.update((s.uai, figures[s.uai]) for s in inputs.schools if s.kind in kinds and s.uai in figures)
+        return weights
 
 
 @dataclass(frozen=True)
@@ -468,6 +500,33 @@ class ArcepShare(Measure):
                 parts[place.id] = (1, population, population, numerator, premises)
             else:
                 parts[place.id] = (0, 0.0, population, 0.0, 0.0)
+        return {}, parts
+
+
+@dataclass(frozen=True)
+class PlaceFigureSum(Measure):
+    """A figure of the communes (Arcep: logements, or a 1/0 flag, which sums into a number of communes) summed
+    upward; a commune without its own figure takes the sum of its arrondissements'. Coverage: share of the
+    population living in a commune with the figure."""
+
+    variable: str
+    aggregation = Aggregation.SUM
+    on_schools = False
+
+    @property
+    def reads(self):
+        return (*super().reads, f"territory:{self.variable}")
+
+    def periods(self, inputs):
+        return sorted(inputs.territory_figures(self.variable))
+
+    def parts(self, inputs, period):
+        figures = inputs.territory_figures(self.variable).get(period, {})
+        parts = {}
+        for place in inputs.tree.places:
+            population = float(place.population or 0)
+            value = figures.get(place.id)
+            parts[place.id] = (1, population, population, value) if value is not None else (0, 0.0, population, 0.0)
         return {}, parts
 
 

@@ -30,10 +30,12 @@ def test_what_the_observatory_promises_is_there():
         "lycees_publics",
         "lycees_prives",
         # pupils and classes
+        "eleves_etablissements",
         "eleves_ecoles",
         "classes_ecoles",
         "eleves_par_classe_ecoles",
         # IPS and its gaps
+        "ips_etablissements",
         "ips_ecoles",
         "ips_ecoles_ecart_academie",
         "ips_ecoles_ecart_france",
@@ -51,6 +53,13 @@ def test_what_the_observatory_promises_is_there():
         "debit_1000",
         "inelig_3",
         "etablissements_sous_30",
+        # figures of the communes (Arcep)
+        "logements",
+        "locaux_professionnels",
+        "communes_rurales_arcep",
+        "communes_montagne",
+        "communes_zone_tres_dense",
+        "communes_engagement_l33_13",
         "part_etablissements_sous_30",
         # equipment, connection and uses (local declarations)
         "eleves_par_terminal",

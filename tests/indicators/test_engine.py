@@ -93,6 +93,51 @@ def test_ips_falls_back_to_the_plain_mean_when_pupils_are_unknown(ips_world):
     assert value_of("ips_ecoles", w.etrechy, "2022").note == ""
 
 
+def test_pupils_and_ips_of_every_school(ips_world):
+    """The territory sheet's key figures: pupils of every family, and the IPS of écoles, collèges and lycées, each
+    weighted by the pupils its IPS describes."""
+    w = ips_world
+    SchoolFigureFactory(school=w.pasteur, variable=Variable.PUPILS, rentree=2022, value=130, run=w.pupils_run)
+    compute(["eleves_etablissements", "ips_etablissements"])
+
+    # Ferry 200, Schweitzer 600, Thérèse 150, Pasteur 130; Moulin has no pupils of the rentrée: coverage 4 / 5.
+    departement = value_of("eleves_etablissements", w.departement, "2022")
+    assert departement == (1_080, 1_080, None, 4 / 5, "")
+    assert value_of("eleves_etablissements", w.bourg, "2022") is None
+    # Écoles weighted by their élémentaire pupils, the collège by its pupils: (100 × 200 + 120 × 100 + 110 × 600)
+    # / 900 in Étréchy; Thérèse (NS) counts in the coverage only.
+    etrechy = value_of("ips_etablissements", w.etrechy, "2022")
+    assert etrechy.value == pytest.approx(98_000 / 900)
+    assert (etrechy.numerator, etrechy.denominator, etrechy.coverage, etrechy.note) == (98_000, 900, 3 / 4, "")
+    departement = value_of("ips_etablissements", w.departement, "2022")
+    assert (departement.numerator, departement.denominator, departement.coverage) == (102_000, 950, 4 / 5)
+
+    # A lycée with an IPS but no pupils: the plain mean of the schools, said so.
+    lycee = SchoolFactory(uai="9990007G", kind=Kind.LYCEE_GT, commune=w.bourg, run=w.directory)
+    SchoolFigureFactory(school=lycee, variable=Variable.IPS, rentree=2022, value=130, run=w.ips_run)
+    ImportRunFactory(source="ips-lycees")
+    compute(["ips_etablissements"])
+    bourg = value_of("ips_etablissements", w.bourg, "2022")
+    assert (bourg.value, bourg.numerator, bourg.denominator, bourg.note) == (105, 210, 2, Note.UNWEIGHTED)
+
+
+def test_figures_of_the_communes_sum_upward(world):
+    """Arcep's figures of the communes (logements, yes/no flags counting communes), with the share of the
+    population living in a commune with the figure as coverage."""
+    for commune, logements, mountain in ((world.etrechy, 4_000, 1), (world.bourg, None, 0)):
+        if logements is not None:
+            TerritoryFigureFactory(territory=commune, variable="logements", period="2018", value=logements)
+        TerritoryFigureFactory(territory=commune, variable="commune_montagne", period="2018", value=mountain)
+    compute(["logements", "communes_montagne"])
+
+    assert value_of("logements", world.etrechy, "2018") == (4_000, 4_000, None, 1, "")
+    assert value_of("logements", world.bourg, "2018") is None
+    departement = value_of("logements", world.departement, "2018")
+    assert (departement.value, departement.coverage) == (4_000, pytest.approx(12_345 / 57_345))
+    assert value_of("communes_montagne", world.departement, "2018")[:4] == (1, 1, None, 1)
+    assert value_of("communes_montagne", world.bourg, "2018").value == 0
+
+
 def test_shares_of_premises_are_ratios_of_sums(world):
     compute(["debit_30", "inelig_3"])
 
