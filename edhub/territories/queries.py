@@ -1,13 +1,13 @@
-"""Read-side queries on territories shared by the site and the API: lookup, children, school counts, figures.
+"""Read-side queries on territories shared by the site and the API: lookup, children, school counts, communes.
 
 Each function runs a fixed number of queries whatever the size of the territory.
 """
 
-from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Q, Sum
 
 from edhub.opendata.models import ImportRun
-from edhub.schools.models import Kind, School, SchoolFigure, Sector, State, Variable
-from edhub.territories.models import RURAL_DENSITY_LEVELS, Level, Territory, TerritoryAlias, TerritoryFigure
+from edhub.schools.models import Kind, School, Sector, State
+from edhub.territories.models import RURAL_DENSITY_LEVELS, Level, Territory, TerritoryAlias
 
 # Which levels are listed as the children of a territory, in display order.
 CHILD_LEVELS = {
@@ -109,48 +109,6 @@ def school_breakdown(territory):
     }
 
 
-def pupils_summary(territory):
-    """Pupils of the latest rentrée with data: {rentree, total, schools, run_id}, or None."""
-    return (
-        SchoolFigure.objects.filter(school__in=counted_schools(territory), variable=Variable.PUPILS)
-        .filter(value__isnull=False)
-        .values("rentree")
-        .annotate(total=Sum("value"), schools=Count("id"), run_id=Max("run_id"))
-        .order_by("-rentree")
-        .first()
-    )
-
-
-def ips_summary(territory):
-    """Mean IPS of the latest rentrée with data, weighted by the pupils of the same rentrée where known.
-
-    Returns {rentree, schools, mean, weighted_mean, weighted_schools, run_id}, or None.
-    """
-    pupils = SchoolFigure.objects.filter(
-        school_id=OuterRef("school_id"), rentree=OuterRef("rentree"), variable=Variable.PUPILS
-    ).values("value")[:1]
-    row = (
-        SchoolFigure.objects.filter(school__in=counted_schools(territory), variable=Variable.IPS, status="")
-        .filter(value__isnull=False)
-        .annotate(pupils=Subquery(pupils, output_field=FloatField()))
-        .values("rentree")
-        .annotate(
-            schools=Count("id"),
-            mean=Avg("value"),
-            weighted_total=Sum(F("value") * F("pupils"), output_field=FloatField()),
-            weight=Sum("pupils"),
-            weighted_schools=Count("pupils"),
-            run_id=Max("run_id"),
-        )
-        .order_by("-rentree")
-        .first()
-    )
-    if row is None:
-        return None
-    row["weighted_mean"] = row["weighted_total"] / row["weight"] if row["weight"] else None
-    return row
-
-
 def communes_summary(territory):
     """Communes inside the territory and their rurality (INSEE density grid): counts and population."""
     if territory.level in (Level.COMMUNE, Level.ARRONDISSEMENT):
@@ -168,26 +126,3 @@ def communes_summary(territory):
             estimated=Count("id", filter=Q(density_level__isnull=False, density_run__isnull=True)),
         )
     )
-
-
-def territory_figures(territory):
-    """Open-data figures of the territory (Arcep…): its own for a commune, summed over its communes otherwise.
-
-    A commune with no figure of its own gets the sum of its arrondissements. Returns
-    [{variable, period, value, territories, run_id}] by variable, latest period first.
-    """
-    if territory.level in (Level.COMMUNE, Level.ARRONDISSEMENT):
-        figures = TerritoryFigure.objects.filter(territory=territory)
-        if territory.level == Level.COMMUNE and not figures.exists():
-            figures = TerritoryFigure.objects.filter(
-                territory__parent=territory, territory__level=Level.ARRONDISSEMENT
-            )
-    else:
-        figures = TerritoryFigure.objects.filter(territory__level=Level.COMMUNE)
-        places = territory.places()
-        if places is not None:
-            figures = figures.filter(territory_id__in=places)
-    rows = figures.values("variable", "period").annotate(
-        total=Sum("value"), territories=Count("value"), run_id=Max("run_id")
-    )
-    return list(rows.order_by("variable", "-period"))

@@ -4,6 +4,7 @@ from django.core.cache import cache
 
 from edhub.indicators.catalogue import CATALOGUE
 from edhub.indicators.coverage import is_partial, missing_reason
+from edhub.indicators.models import Note
 from edhub.opendata.models import ImportRun
 from edhub.opendata.provenance import describe_run, geography_run
 from edhub.territories import queries
@@ -20,25 +21,25 @@ from edhub.www.templatetags.edhub import (
 )
 
 CACHE_SECONDS = 24 * 3600
-# Territory figures from open data (Arcep), in display order: label, and the variable a share is computed against.
-TERRITORY_VARIABLES = {
-    "locaux": ("Locaux (logements et établissements)", None),
-    "locaux_ge_3": ("Locaux éligibles à 3 Mbit/s ou plus", "locaux"),
-    "locaux_ge_8": ("Locaux éligibles à 8 Mbit/s ou plus", "locaux"),
-    "locaux_ge_30": ("Locaux éligibles à 30 Mbit/s ou plus", "locaux"),
-    "locaux_ge_100": ("Locaux éligibles à 100 Mbit/s ou plus", "locaux"),
-    "locaux_ge_1000": ("Locaux éligibles à 1 Gbit/s ou plus", "locaux"),
-    "logements": ("Logements", None),
-    "etablissements": ("Établissements", None),
-}
-# Yes/no flags: shown as Oui/Non for a commune, as a number of communes above.
-FLAG_VARIABLES = {
-    "commune_rurale": "Commune rurale (Arcep)",
-    "commune_montagne": "Commune de montagne",
-    "zone_tres_dense": "Zone très dense",
-    "engagement_l33_13": "Engagement de déploiement L. 33-13",
-}
-VARIABLE_ORDER = {variable: rank for rank, variable in enumerate([*TERRITORY_VARIABLES, *FLAG_VARIABLES])}
+# The Arcep figures among the key figures, in display order, each read from an indicator of the observatory:
+# (label, slug, how its value is read). "count": the value; "flag": a number of communes (Oui/Non for a commune);
+# "premises": the premises (the denominator of a share); "eligible"/"ineligible": the premises of a share's
+# numerator (or of its complement), with the share.
+ARCEP_FIGURES = (
+    ("Locaux (logements et établissements)", "debit_30", "premises"),
+    ("Locaux éligibles à 3 Mbit/s ou plus", "inelig_3", "ineligible"),
+    ("Locaux éligibles à 8 Mbit/s ou plus", "debit_8", "eligible"),
+    ("Locaux éligibles à 30 Mbit/s ou plus", "debit_30", "eligible"),
+    ("Locaux éligibles à 100 Mbit/s ou plus", "debit_100", "eligible"),
+    ("Locaux éligibles à 1 Gbit/s ou plus", "debit_1000", "eligible"),
+    ("Logements", "logements", "count"),
+    ("Établissements", "locaux_professionnels", "count"),
+    ("Commune rurale (Arcep)", "communes_rurales_arcep", "flag"),
+    ("Commune de montagne", "communes_montagne", "flag"),
+    ("Zone très dense", "communes_zone_tres_dense", "flag"),
+    ("Engagement de déploiement L. 33-13", "communes_engagement_l33_13", "flag"),
+)
+NOT_COMPUTED = "aucune valeur calculée : donnée non chargée ou indicateur pas encore calculé (edhub compute)"
 # The counts of schools among the key figures: the observatory's indicators, with their coverage.
 SCHOOL_COUNTS = {
     "etablissements": "écoles, collèges et lycées",
@@ -61,23 +62,21 @@ def figure(label, value, runs=(), coverage="", partial=False):
     }
 
 
-def key_figures(territory, runs, breakdown, indicators):
+def key_figures(territory, runs, indicators):
     """The rows of the key figures table of `territory`. `runs` are the latest runs per source, `indicators` the
-    observatory's rows of the territory by slug (observatory.sheet), whose counts of schools are shown.
+    observatory's rows of the territory by slug (observatory.sheet): its counts of schools, pupils, IPS and Arcep
+    figures are the engine's values, shown with the coverage the engine states.
 
-    Cached until the next import: national figures aggregate hundreds of thousands of rows.
+    Cached until the next import or computation.
     """
     key = f"edhub:key-figures:{territory.pk}:{data_version()}"
-    return cache.get_or_set(key, lambda: _key_figures(territory, runs, breakdown, indicators), CACHE_SECONDS)
+    return cache.get_or_set(key, lambda: _key_figures(territory, runs, indicators), CACHE_SECONDS)
 
 
-def _key_figures(territory, runs, breakdown, indicators):
-    pupils = queries.pupils_summary(territory)
-    ips = queries.ips_summary(territory)
+def _key_figures(territory, runs, indicators):
     communes = queries.communes_summary(territory)
-    arcep = queries.territory_figures(territory)
     school_runs = queries.counted_schools(territory).values_list("run_id", flat=True).distinct().order_by()
-    run_ids = {row["run_id"] for row in (pupils, ips, *arcep) if row} | {territory.density_run_id, *school_runs}
+    run_ids = {territory.density_run_id, *school_runs}
     by_id = ImportRun.objects.defer("rejections", "message").in_bulk(run_ids - {None})
     geography = [geography_run(runs)]
 
@@ -108,22 +107,52 @@ def _key_figures(territory, runs, breakdown, indicators):
             )
         )
     rows.extend(_school_counts(territory, indicators, [by_id.get(run_id) for run_id in sorted(school_runs)]))
-    if pupils:
-        rows.append(
-            figure(
-                f"Élèves (rentrée {pupils['rentree']})",
-                fr_int(pupils["total"]),
-                [by_id.get(pupils["run_id"])],
-                coverage=f"{fr_count(pupils['schools'], 'établissement renseigné', 'établissements renseignés')} "
-                f"sur {fr_int(breakdown['total'])} connus",
-                partial=pupils["schools"] < breakdown["total"],
-            )
+    rows.append(
+        observed(
+            "Élèves",
+            indicators.get("eleves_etablissements"),
+            runs,
+            lambda row: fr_int(row["value"]),
+            period="rentrée {}",
+            missing="aucun effectif chargé pour ce territoire",
+            of="des écoles et établissements",
         )
-    else:
-        rows.append(figure("Élèves", NOT_COMMUNICATED, coverage="aucun effectif chargé pour ce territoire"))
-    rows.append(_ips_figure(ips, by_id))
-    rows.extend(_territory_figures(territory, arcep, by_id, communes))
+    )
+    rows.append(
+        observed(
+            "Indice de position sociale (IPS) moyen",
+            indicators.get("ips_etablissements"),
+            runs,
+            lambda row: fr_decimal(row["value"]),
+            period="rentrée {}",
+            missing="aucun IPS chargé pour ce territoire",
+            described=_ips_method,
+        )
+    )
+    place = territory.level in (Level.COMMUNE, Level.ARRONDISSEMENT)
+    for label, slug, reading in ARCEP_FIGURES:
+        row = indicators.get(slug)
+        if row is not None and row["period"] is not None:
+            rows.append(observed(label, row, runs, _arcep_reader(reading, place), of="de la population"))
     return rows
+
+
+def observed(label, row, runs, show, *, period="{}", missing=None, described=None, of=""):
+    """A key figure read from the observatory's row of an indicator (observatory.sheet): `show(row)` writes its
+    value; its coverage is the engine's, the value partial where the coverage is; N.C. with the reason where the
+    engine has no value (`missing`: the reason when nothing at all is known of the territory). `described(row)`:
+    how the value was obtained, said before its coverage; `of`: what the coverage is a share of."""
+    sources = [runs.get(source) for source in row["indicator"].sources] if row else []
+    if row is None or row["period"] is None:
+        return figure(label, NOT_COMMUNICATED, sources, NOT_COMPUTED)
+    value, coverage = row["value"], row["coverage"]
+    if value is None:
+        reason = missing if coverage is None and missing else missing_reason(coverage)
+        return figure(label, NOT_COMMUNICATED, sources, reason)
+    text = " ".join(part for part in (f"couverture {coverage_percent(coverage)}", of) if part)
+    if described is not None:
+        text = f"{described(row)}, {text}"
+    return figure(f"{label} ({period.format(row['period'])})", show(row), sources, text, is_partial(value, coverage))
 
 
 def _school_counts(territory, indicators, runs):
@@ -171,45 +200,28 @@ def _rurality_coverage(communes):
     return ", ".join(parts)
 
 
-def _ips_figure(ips, by_id):
-    if ips is None:
-        return figure(
-            "Indice de position sociale (IPS) moyen", NOT_COMMUNICATED, coverage="aucun IPS chargé pour ce territoire"
-        )
-    label = f"Indice de position sociale (IPS) moyen (rentrée {ips['rentree']})"
-    if ips["weighted_mean"] is not None:
-        coverage = (
-            "moyenne pondérée par les effectifs de "
-            f"{fr_count(ips['weighted_schools'], 'établissement', 'établissements')} "
-            f"sur {fr_int(ips['schools'])} dotés d’un IPS"
-        )
-        return figure(label, fr_decimal(ips["weighted_mean"]), [by_id.get(ips["run_id"])], coverage)
-    coverage = (
-        f"moyenne non pondérée (effectifs inconnus) de {fr_count(ips['schools'], 'établissement', 'établissements')}"
-    )
-    return figure(label, fr_decimal(ips["mean"]), [by_id.get(ips["run_id"])], coverage)
+def _ips_method(row):
+    """How the IPS mean was obtained: weighted by the pupils (the denominator), or a plain mean of the schools."""
+    if row["note"] == Note.UNWEIGHTED:
+        schools = fr_count(round(row["denominator"]), "établissement", "établissements")
+        return f"moyenne non pondérée (effectifs inconnus pour une partie d’entre eux) de {schools}"
+    return f"moyenne pondérée par les effectifs ({fr_count(round(row['denominator']), 'élève', 'élèves')})"
 
 
-def _territory_figures(territory, arcep, by_id, communes):
-    totals = {(row["variable"], row["period"]): row["total"] for row in arcep}
-    aggregated = territory.level not in (Level.COMMUNE, Level.ARRONDISSEMENT)
-    rows = []
-    for row in sorted(arcep, key=lambda r: VARIABLE_ORDER.get(r["variable"], len(VARIABLE_ORDER))):
-        variable, period, total = row["variable"], row["period"], row["total"]
-        label, share_of = TERRITORY_VARIABLES.get(variable, (FLAG_VARIABLES.get(variable, variable), None))
-        if variable in FLAG_VARIABLES and aggregated:
-            value = fr_count(total, "commune", "communes")
-        elif variable in FLAG_VARIABLES:
-            value = NOT_COMMUNICATED if total is None else ("Oui" if total else "Non")
-        else:
-            value = fr_int(total)
-            whole = totals.get((share_of, period))
-            if share_of and whole:
-                value = f"{value} ({fr_percent(total, whole)})"
-        coverage, partial = "", False
-        if aggregated and communes:
-            renseignees = fr_count(row["territories"], "commune renseignée", "communes renseignées")
-            coverage = f"{renseignees} sur {fr_int(communes['communes'])}"
-            partial = row["territories"] < communes["communes"]
-        rows.append(figure(f"{label} ({period})", value, [by_id.get(row["run_id"])], coverage, partial))
-    return rows
+def _arcep_reader(reading, place):
+    """How an Arcep figure shows its indicator's row (see ARCEP_FIGURES); `place`: a commune or arrondissement."""
+    if reading == "premises":
+        return lambda row: fr_int(row["denominator"])
+    if reading in ("eligible", "ineligible"):
+
+        def share(row):
+            premises = row["denominator"]
+            eligible = row["numerator"] if reading == "eligible" else premises - row["numerator"]
+            return f"{fr_int(eligible)} ({fr_percent(eligible, premises)})"
+
+        return share
+    if reading == "flag" and place:
+        return lambda row: "Oui" if row["value"] else "Non"
+    if reading == "flag":
+        return lambda row: fr_count(round(row["value"]), "commune", "communes")
+    return lambda row: fr_int(row["value"])

@@ -69,10 +69,11 @@ def sheet(territory):
 
 
 def footnoted(title, rows):
-    """A theme's table: its rows, each numbered with its sources, and the sources in the order of their numbers."""
+    """A theme's table: its rows, each with the number of its sources (`source_number`: `note` is the engine's note
+    of the value), and the sources in the order of their numbers."""
     sources = list(dict.fromkeys(row["source_titles"] for row in rows))
     for row in rows:
-        row["note"] = sources.index(row["source_titles"]) + 1
+        row["source_number"] = sources.index(row["source_titles"]) + 1
     return {"title": title, "rows": rows, "sources": sources}
 
 

@@ -144,7 +144,7 @@ def detail(request, level, code):
             "active_nav": "territories",
             "territory": territory,
             "breadcrumb_data": breadcrumb(territory),
-            "figures": key_figures(territory, latest_runs(), breakdown, observatory["by_slug"]),
+            "figures": key_figures(territory, latest_runs(), observatory["by_slug"]),
             "breakdown": breakdown,
             "observatory": observatory,
             "ranking": ranking,

@@ -47,14 +47,15 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
         f"Lycées privés 1 {unknown} {unknown} {unknown} {unknown} N.C. Source : {registry}. Élèves et classes" in text
     )
     assert (
-        "Sources : Effectifs d'élèves et nombre de classes des écoles Indice de position sociale des collèges "
+        "Sources : Effectifs d'élèves et nombre de classes des écoles ; Indice de position sociale des collèges "
+        "Effectifs d'élèves et nombre de classes des écoles Indice de position sociale des collèges "
         "Indice de position sociale Indicateur" in text
     )
     assert "Population municipale 1 1 426 929 habitants couverture 100 % 4 599 353 habitants couverture 100 %" in text
     assert "68 350 798 habitants couverture 100 % 2026" in text
     # A note says how a value was obtained; coverage is a share of the schools behind it.
     assert (
-        "IPS moyen des écoles 1 105,7 IPS couverture 98 % Couverture partielle Moyenne simple : "
+        "IPS moyen des écoles 2 105,7 IPS couverture 98 % Couverture partielle Moyenne simple : "
         "effectifs inconnus pour une partie des écoles" in text
     )
     # An indicator that does not exist at a parent's level, and one not computed in this session.
@@ -64,7 +65,9 @@ def test_sheet_shows_indicators_beside_parents_and_france(client, django_assert_
         "des écoles — — —" in text
     )
     assert (
-        "Sources : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de classes des écoles "
+        "Sources : Indice de position sociale des écoles ; Effectifs d'élèves et nombre de classes des écoles ; "
+        "Indice de position sociale des collèges ; Indice de position sociale des lycées "
+        "Indice de position sociale des écoles ; Effectifs d'élèves et nombre de classes des écoles "
         "Indice de position sociale des écoles Indice de position sociale des collèges" in text
     )
     assert (

@@ -4,9 +4,11 @@ from edhub.indicators.engine import compute
 from tests.territories.factories import TerritoryAliasFactory, TerritoryFactory
 from tests.www.utils import text_of, title_of
 
+KEY_FIGURES = ["eleves_etablissements", "ips_etablissements", "debit_30", "logements"]
+
 
 def test_departement_page(client, world, django_assert_max_num_queries):
-    compute(["etablissements", "ecoles", "colleges", "lycees"])
+    compute(["etablissements", "ecoles", "colleges", "lycees", *KEY_FIGURES])
     # The observatory adds one query for its indicators, one per children table (the values of its chart and its
     # counts of schools) and one for the indicators of the schools listed.
     with django_assert_max_num_queries(19):
@@ -33,13 +35,26 @@ def test_departement_page(client, world, django_assert_max_num_queries):
         "Lycées (hors fermés) N.C. Aucune source chargée ne recense tous les lycées de ce territoire "
         "(couverture nulle) Annuaire de l'éducation" in text
     )
-    assert "Élèves (rentrée 2022) 950 3 établissements renseignés sur 3" in text
+    # Pupils, IPS and Arcep figures: the values of the observatory's indicators, with the coverage they state.
     assert (
-        "Indice de position sociale (IPS) moyen (rentrée 2022) 107,5 Moyenne pondérée par les effectifs de "
-        "2 établissements sur 2 dotés d’un IPS" in text
+        "Élèves (rentrée 2022) 950 Couverture 100 % des écoles et établissements "
+        "Effectifs d'élèves et nombre de classes des écoles" in text
     )
-    assert "Locaux (logements et établissements) (2019-09-30) 25 000 2 communes renseignées sur 2" in text
-    assert "Locaux éligibles à 30 Mbit/s ou plus (2019-09-30) 14 500 (58,0 %) 2 communes renseignées sur 2" in text
+    # The IPS of an école describes its élémentaire pupils, unknown for Jules Ferry: the plain mean of the école
+    # and the collège, (100 + 110) / 2; Sainte-Thérèse (IPS « NS ») counts in the coverage only.
+    assert (
+        "Indice de position sociale (IPS) moyen (rentrée 2022) 105,0 Couverture partielle Moyenne non pondérée "
+        "(effectifs inconnus pour une partie d’entre eux) de 2 établissements, couverture 66,7 %" in text
+    )
+    assert (
+        "Locaux (logements et établissements) (2019-09-30) 25 000 Couverture 100 % de la population "
+        "Arcep – Ma connexion internet : débits par commune" in text
+    )
+    assert (
+        "Locaux éligibles à 30 Mbit/s ou plus (2019-09-30) 14 500 (58,0 %) Couverture 100 % de la population" in text
+    )
+    # Loaded elsewhere, not here: N.C. with the reason, never 0.
+    assert "Logements N.C. Aucune donnée chargée pour ce territoire Arcep – Observatoire" in text
     # Schools by kind and sector.
     assert "École élémentaire 1 0 1 École primaire 0 1 1 Collège 1 0 1 Total 2 1 3" in text
     # Children, most populated first, with their schools.
@@ -75,24 +90,35 @@ def test_invalid_filter_is_ignored(client, world):
 
 
 def test_commune_page(client, world):
+    compute(["debit_30"])
     text = text_of(client.get("/territoires/commune/9Z001/"))
 
     assert "Accueil France Région académique d'Essai Académie d'Éole Val-d'Évian Étréchy-la-Forêt" in text
     assert "Niveau de densité (grille communale INSEE) Rural à habitat dispersé INSEE" in text
     assert "millésime 2025" in text
-    assert "Locaux éligibles à 30 Mbit/s ou plus (2019-09-30) 4 500 (90,0 %) Arcep" in text
+    assert "Locaux éligibles à 30 Mbit/s ou plus (2019-09-30) 4 500 (90,0 %) Couverture 100 % de la population" in text
+    # Indicators not computed yet: N.C., saying so.
+    assert (
+        "Élèves N.C. Aucune valeur calculée : donnée non chargée ou indicateur pas encore calculé (edhub compute)"
+        in text
+    )
     assert "Arrondissements" not in text
 
 
 def test_estimated_density_and_missing_figures(client, world):
+    compute(["eleves_etablissements", "ips_etablissements"])
     text = text_of(client.get("/territoires/commune/9Z002/"))
 
     assert (
         "Niveau de densité (grille communale INSEE) Centres urbains intermédiaires (estimé) Estimé : la grille "
         "communale de densité n’est pas chargée N.C." in text
     )
-    assert "Élèves N.C. Aucun effectif chargé pour ce territoire N.C." in text
-    assert "Indice de position sociale (IPS) moyen N.C. Aucun IPS chargé pour ce territoire N.C." in text
+    # No school here: N.C., saying why, with the sources the indicators read.
+    assert (
+        "Élèves N.C. Aucun effectif chargé pour ce territoire Effectifs d'élèves et nombre de classes des écoles, "
+        "millésime 2022 Indice de position sociale (IPS) moyen N.C. Aucun IPS chargé pour ce territoire "
+        "Indice de position sociale des écoles, millésime 2022" in text
+    )
     assert "0 école ou établissement de Bourg-Neuf" in text
 
 
