@@ -309,3 +309,96 @@ class LoginThrottle(models.Model):
 
     def __str__(self):
         return f"{self.attempts} tentative(s), la dernière le {self.last_attempt_at:%d/%m/%Y %H:%M}"
+
+
+def invitation_expiry(sent_at=None):
+    """When an invitation sent at `sent_at` (now by default) expires: ACCOUNTS_INVITATION_DAYS days later (7 by
+    default)."""
+    from datetime import timedelta
+
+    return (sent_at or timezone.now()) + timedelta(days=getattr(settings, "ACCOUNTS_INVITATION_DAYS", 7))
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to join an organisation, with a role and (or not) the admin flag.
+
+    The link carries a random token; only its SHA-256 is stored, so that the table does not hold usable links. The
+    link serves once (accepted_at) and until expires_at (edhub/accounts/members.py)."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("adresse e-mail invitée")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    is_admin = models.BooleanField("administrateur de l'organisation", default=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="invité par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_sent",
+    )
+    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("envoyée le", default=timezone.now)
+    expires_at = models.DateTimeField("valable jusqu'au", default=invitation_expiry)
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="acceptée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+
+    class Meta:
+        verbose_name = "invitation"
+
+    def __str__(self):
+        return f"Invitation de {self.email} — {self.organisation}"
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self):
+        return self.accepted_at is None and not self.is_expired
+
+
+class JoinRequest(models.Model):
+    """A user's request to join an organisation, answered by one of its administrators (accepted, or not)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandeur", on_delete=models.CASCADE, related_name="join_requests"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="join_requests"
+    )
+    message = models.TextField("message", max_length=1000, blank=True)
+    created_at = models.DateTimeField("demandée le", auto_now_add=True)
+    answered_at = models.DateTimeField("répondue le", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="répondue par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="join_requests_answered",
+    )
+    accepted = models.BooleanField("acceptée", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande d'adhésion"
+        verbose_name_plural = "demandes d'adhésion"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=Q(answered_at__isnull=True),
+                name="join_request_pending_unique",
+                violation_error_message="Une demande pour rejoindre cette organisation est déjà en attente.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Demande de {self.user} — {self.organisation}"

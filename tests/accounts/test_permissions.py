@@ -150,6 +150,10 @@ ALLOWED_ON_OBJECT = {
     ),
     "accounts.invite": ("organisation", {"commune-admin": ("own",), **dict.fromkeys(NATIONALS, ("own", "other"))}),
     "accounts.see_log": ("organisation", {"commune-admin": ("own",), **dict.fromkeys(NATIONALS, ("own", "other"))}),
+    "accounts.answer_join_request": (
+        "organisation",
+        {"commune-admin": ("own",), **dict.fromkeys(NATIONALS, ("own", "other"))},
+    ),
     "accounts.manage_member": (
         "membership",
         {"commune-admin": ("own",), **dict.fromkeys(NATIONALS, ("own", "other"))},
