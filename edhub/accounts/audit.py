@@ -7,15 +7,15 @@ that a switch of membership within the request is followed. Writes outside a req
 analyses) have neither actor nor membership.
 
 Who reads the log is the permission policy's (« accounts.see_log »): a national administrator reads it all, an
-organisation's administrator the entries written in its memberships and those about the organisation and its
-memberships (`about_organisation`).
+organisation's administrator the entries written in its memberships and those about the organisation, its
+memberships, invitations and requests to join (`about_organisation`).
 """
 
 from auditlog.middleware import AuditlogMiddleware
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from edhub.accounts.models import Membership, Organisation, Role
+from edhub.accounts.models import Organisation, Role
 
 
 def membership_data(membership):
@@ -61,10 +61,10 @@ class AuditMiddleware(AuditlogMiddleware):
 
 def about_organisation(organisation_id):
     """The entries an organisation's administrators read: written in one of its memberships, or about the
-    organisation itself or one of its memberships (past ones included)."""
-    types = ContentType.objects.get_for_models(Organisation, Membership)
+    organisation itself or one of its memberships, invitations and requests to join (past ones included: their
+    entries keep the organisation, see AUDITLOG_INCLUDE_TRACKING_MODELS)."""
     return (
         Q(additional_data__organisation_id=organisation_id)
-        | Q(content_type=types[Organisation], object_id=organisation_id)
-        | Q(content_type=types[Membership], serialized_data__fields__organisation=organisation_id)
+        | Q(content_type=ContentType.objects.get_for_model(Organisation), object_id=organisation_id)
+        | Q(serialized_data__fields__organisation=organisation_id)
     )

@@ -265,8 +265,8 @@ LOGGING = {
 # what changed. Each model lists the fields it tracks: a new field stays out of the log until it is added here
 # (tests/accounts/test_audit.py fails until it is tracked or said untracked). Left out: passwords and login times,
 # files' content and bulky JSON (an upload's anomalies, a call's frozen results), an analysis' progress and lease.
-# Membership entries keep their organisation (serialized_data), so that its administrators still see them once the
-# membership is gone.
+# Entries of memberships, invitations and requests to join keep their organisation (serialized_data), so that its
+# administrators still see them once the record is gone.
 AUDITLOG_STORE_JSON_CHANGES = True  # values as typed (None, booleans, numbers), not as their text
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
@@ -280,6 +280,27 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "accounts.Membership",
         "include_fields": ["user", "organisation", "role", "is_admin", "since", "granted_by"],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["organisation"]},
+    },
+    {
+        "model": "accounts.Invitation",
+        "include_fields": [
+            "organisation",
+            "email",
+            "role",
+            "is_admin",
+            "invited_by",
+            "expires_at",
+            "accepted_at",
+            "accepted_by",
+        ],
+        "serialize_data": True,
+        "serialize_kwargs": {"fields": ["organisation"]},
+    },
+    {
+        "model": "accounts.JoinRequest",
+        "include_fields": ["user", "organisation", "answered_at", "answered_by", "accepted"],
         "serialize_data": True,
         "serialize_kwargs": {"fields": ["organisation"]},
     },

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
 from edhub.accounts.audit import AuditMiddleware, about_organisation, membership_data
-from edhub.accounts.models import Kind, Membership, Organisation, Role
+from edhub.accounts.models import Invitation, Kind, Membership, Organisation, Role
 from edhub.inventories.models import Upload
 from edhub.territories.models import Level, Territory
 
@@ -27,6 +27,8 @@ UNTRACKED = {
     "auth.user": {"id", "password", "last_login", "date_joined"},
     "accounts.organisation": {"id", "created_at"},
     "accounts.membership": {"id"},
+    "accounts.invitation": {"id", "token_hash", "created_at"},
+    "accounts.joinrequest": {"id", "message", "created_at"},
     "inventories.upload": {
         "id",
         "file",
@@ -118,6 +120,20 @@ def test_a_write_outside_a_request_has_no_actor_nor_membership():
     assert not entry.changes.keys() & {"file", "problems", "problem_counts", "progress"}
 
 
+def test_an_invitation_s_token_is_not_logged():
+    membership = commune_member("admin-creteil", is_admin=True)
+    invitation = Invitation.objects.create(
+        organisation=membership.organisation,
+        email="nouveau@example.fr",
+        role=Role.COMMUNE,
+        invited_by=membership.user,
+        token_hash="f" * 64,
+    )
+    entry = LogEntry.objects.get_for_object(invitation).get()
+    assert set(entry.changes) == {"organisation", "email", "role", "is_admin", "invited_by", "expires_at"}
+    assert entry.serialized_data["fields"] == {"organisation": membership.organisation_id}
+
+
 def test_a_password_change_does_not_log_the_hash():
     membership = commune_member("agent-creteil")
     user = get_user_model().objects.get(pk=membership.user_id)
@@ -147,10 +163,18 @@ def test_an_organisation_reads_the_entries_about_it_and_its_memberships_even_onc
     colleague.delete()
     elsewhere.is_admin = True
     elsewhere.save()
+    invitation = Invitation.objects.create(  # sent by a Fresnes member: still Créteil's business
+        organisation=organisation,
+        email="nouveau@example.fr",
+        role=Role.COMMUNE,
+        invited_by=elsewhere.user,
+        token_hash="f" * 64,
+    )
 
     create, update, delete = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
     creteil = LogEntry.objects.filter(about_organisation(admin.organisation_id))
     assert sorted((entry.action, entry.content_type.model, entry.object_id) for entry in creteil) == [
+        (create, "invitation", invitation.pk),
         (create, "membership", colleague_pk),
         (update, "organisation", admin.organisation_id),
         (delete, "membership", colleague_pk),
