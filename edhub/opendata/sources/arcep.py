@@ -7,10 +7,10 @@ import re
 from edhub.opendata import values
 from edhub.opendata.figures import upsert_figures
 from edhub.opendata.reader import RefusedFile, Schema
-from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, lenient, parse
+from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, parse
 from edhub.territories.models import TerritoryFigure
 
-count = values.count
+count, marked = values.count, values.marked
 # A file gives the same date on every row: written once.
 iso_date = functools.lru_cache(maxsize=64)(datetime.date.isoformat)
 # Premises eligible to at least N Mbit/s (wired), cumulative.
@@ -59,13 +59,16 @@ class CommuneFiguresSource(Source):
                     merged[variable] = max(merged[variable], value)
                 else:
                     merged[variable] = merged[variable] + value
-        # In the order of their key, as they are written: sorting the communes costs less than sorting their values.
-        figures = {
-            (territory_id, variable, period): (float(value),)
-            for (territory_id, period), merged in sorted(totals.items())
-            for variable, value in sorted(merged.items())
-            if value is not None
-        }
+        # In the order of their key, as they are written: the communes sorted, then each one's variables in the
+        # order of their names, sorted once (every row of a file gives the same ones).
+        variables = sorted(set().union(*totals.values()))
+        figures = {}
+        for (territory_id, period), merged in sorted(totals.items()):
+            get = merged.get
+            for variable in variables:
+                value = get(variable)  # None: left empty, or not given for this commune
+                if value is not None:
+                    figures[territory_id, variable, period] = (float(value),)
         created, updated, unchanged = upsert_figures(
             TerritoryFigure, "territory", "period", ("value",), figures, context.run, periods=periods
         )
@@ -201,17 +204,26 @@ class ArcepCommunesSource(CommuneFiguresSource):
     )
 
     def figures(self, row, layout, warnings):
-        figures = {name: lenient(row, name, values.count, warnings) for name in ("logements", "etablissements")}
-        for name in ("zone_tres_dense", "engagement_l33_13", "commune_rurale", "commune_montagne"):
-            if name in row:
-                figures[name] = int(values.marked(row[name]))
+        header, flags = layout
+        figures = {}
+        for name in ("logements", "etablissements"):  # lenient(), without a call a cell
+            raw = row[name]
+            try:
+                figures[name] = count(raw)
+            except ValueError as error:
+                warnings.append((name, raw, f"{error} ; champ laissé vide"))
+                figures[name] = None
+        for name in flags:
+            figures[name] = int(marked(row[name]))
         return figures
 
     def layout(self, table):
-        return tuple(table.header)
+        """(the header, which names the quarter; the columns of flags the file has)"""
+        flags = ("zone_tres_dense", "engagement_l33_13", "commune_rurale", "commune_montagne")
+        return tuple(table.header), tuple(name for name in flags if name in table.mapping)
 
     def period(self, row, layout):
-        return self.quarter(layout)[0]
+        return self.quarter(layout[0])[0]
 
     def vintage(self, periods, table):
         year, quarter = self.quarter(tuple(table.header))
