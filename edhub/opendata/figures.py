@@ -1,5 +1,6 @@
 """Upsert of yearly figures (school or territory), counting created, changed and unchanged values."""
 
+import functools
 from contextlib import ExitStack, closing
 from itertools import chain
 
@@ -59,6 +60,7 @@ def write_rows(model, fields, key, new, changed, in_key_order=False):
     quote = connection.ops.quote_name
     with connection.cursor() as cursor, ExitStack() as stack:
         if connection.vendor == "sqlite":
+            register_sqlite_adapters()
             # Django's cursor rewrites each statement's %s into SQLite's ? with a regular expression, which costs a
             # long multi-row INSERT more than SQLite takes to write it: the statements go to SQLite's own cursor, in
             # the same transaction.
@@ -78,6 +80,34 @@ def write_rows(model, fields, key, new, changed, in_key_order=False):
                 chunk = rows[start : start + batch]
                 sql = head + ", ".join([one] * len(chunk)) + tail
                 cursor.execute(sql, list(chain.from_iterable(chunk)))
+
+
+@functools.cache  # once a process
+def register_sqlite_adapters():
+    """Let SQLite's driver bind the values it does not take as they are (only exact str, int, float and bytes) without
+    raising an error each: None, booleans and the members of choices (Kind.COLLEGE is a str). The driver first looks
+    for a registered adapter, then for `__adapt__` on its protocol type, whose AttributeError it formats and clears
+    (about a microsecond, a tenth of writing a school's row has been that, for its 8 such fields). The values bound
+    are the same: NULL, 0 or 1, the choice's own value."""
+    import sqlite3
+
+    from django.db import models
+
+    sqlite3.register_adapter(type(None), _null)
+    sqlite3.register_adapter(bool, int)
+    for base, plain in ((models.TextChoices, str.__str__), (models.IntegerChoices, int.__index__)):
+        for choices in _subclasses(base):
+            sqlite3.register_adapter(choices, plain)
+
+
+def _null(value):
+    return None
+
+
+def _subclasses(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
 
 
 def rows_per_statement(width):
