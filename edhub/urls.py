@@ -15,6 +15,7 @@ urlpatterns = [
     path("ami/", include("edhub.www.ami.urls")),
     path("compte/", include("edhub.www.accounts.urls")),
     path("journal/", include("edhub.www.audit.urls")),
+    path("", include("edhub.www.organisations.urls")),  # /organisations/… and /invitations/…
     path("comparer/", include("edhub.www.compare.urls")),
     path("api/v1/", api_views.index, name="api-index"),
     path("api/v1/", api.urls),
