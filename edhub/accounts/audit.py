@@ -15,7 +15,7 @@ from auditlog.middleware import AuditlogMiddleware
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from edhub.accounts.models import Organisation, Role
+from edhub.accounts.models import Organisation
 
 
 def membership_data(membership):
@@ -28,15 +28,6 @@ def membership_data(membership):
         "organisation_name": membership.organisation.name,
         "role": membership.role,
     }
-
-
-def membership_label(data):
-    """« Mairie de Créteil (Commune) »: the organisation and the role an entry was written in ("" without)."""
-    if not data or not data.get("organisation_id"):
-        return ""
-    role = data.get("role")
-    role = Role(role).label if role in Role.values else role
-    return f"{data['organisation_name']} ({role})"
 
 
 class AuditMiddleware(AuditlogMiddleware):

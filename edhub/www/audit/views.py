@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
 from edhub.accounts import permissions
-from edhub.accounts.audit import about_organisation, membership_label
+from edhub.accounts.audit import about_organisation
 from edhub.accounts.models import Organisation, Role
 from edhub.utils.exports import csv_response
 
@@ -144,7 +144,6 @@ class Line:
     email: str
     organisation: str
     role: str
-    membership: str
     action: str
     kind: str
     label: str
@@ -255,7 +254,6 @@ def lines(entries):
                 email=entry.actor_email or (entry.actor.email if entry.actor is not None else ""),
                 organisation=data.get("organisation_name") or "",
                 role=Role(role).label if role in Role.values else role,
-                membership=membership_label(data),
                 action=ACTIONS.get(entry.action, str(entry.action)),
                 kind=str(capfirst(model._meta.verbose_name)) if model is not None else entry.content_type.model,
                 label=entry.object_repr,

@@ -124,7 +124,7 @@ def test_a_change_made_through_a_page_is_logged_and_shown(client, people):
 
     response = client.get(JOURNAL)
     line = response.context["lines"][0]
-    assert (line.url, line.membership) == (upload.get_absolute_url(), "Mairie de Créteil (Commune)")
+    assert (line.url, line.organisation, line.role) == (upload.get_absolute_url(), "Mairie de Créteil", "Commune")
     at = timezone.localtime(entry.timestamp)
     assert (
         f"{at:%d/%m/%Y %H:%M} Admin Martin admin-creteil@example.fr Mairie de Créteil Commune modification "
@@ -271,8 +271,9 @@ def test_a_dossier_moved_by_its_instructor_is_logged_with_a_link_to_it(client, p
         "Candidature",
         "Créteil (94028) — AMI connectivité 2027",
     )
-    assert (line.url, line.membership) == (
+    assert (line.url, line.organisation, line.role) == (
         reverse("ami:application", args=[dossier.pk]),
-        f"{NATIONAL_NAME} (Administrateur national)",
+        NATIONAL_NAME,
+        "Administrateur national",
     )
     assert [(c.field, c.before, c.after) for c in line.changes] == [("État", "Déposé", "En instruction")]
