@@ -277,3 +277,18 @@ def test_a_dossier_moved_by_its_instructor_is_logged_with_a_link_to_it(client, p
         "Administrateur national",
     )
     assert [(c.field, c.before, c.after) for c in line.changes] == [("État", "Déposé", "En instruction")]
+
+
+def test_logging_in_and_changing_one_s_password_leave_no_entry_nor_hash(client, people):
+    user = people["creteil_member"].user
+    LogEntry.objects.all().delete()
+    client.force_login(user)  # last login: not logged
+    new = "Un-nouveau-mot-de-passe-2026"
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "mot-de-passe-de-test-2026", "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)
+    assert list(LogEntry.objects.all()) == []
