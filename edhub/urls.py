@@ -14,6 +14,7 @@ urlpatterns = [
     path("inventaires/", include("edhub.www.inventories.urls")),
     path("ami/", include("edhub.www.ami.urls")),
     path("compte/", include("edhub.www.accounts.urls")),
+    path("tableau-de-bord/", include("edhub.www.dashboard.urls")),
     path("journal/", include("edhub.www.audit.urls")),
     path("", include("edhub.www.organisations.urls")),  # /organisations/… and /invitations/…
     path("comparer/", include("edhub.www.compare.urls")),

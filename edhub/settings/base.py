@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "edhub.www.context_processors.branding",
+                "edhub.www.context_processors.membership",
             ],
         },
     },
@@ -154,7 +155,7 @@ INVENTORY_LIMITS = {
 
 # Accounts: local accounts for the embedded platform; ProConnect (OpenID Connect) when PROCONNECT_CLIENT_ID is set.
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "inventories:index"
+LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 LOGIN_ATTEMPTS, LOGIN_LOCK_SECONDS = 5, 15 * 60  # failed logins of one account before it is locked a while
 # Requests per minute and client address (edhub/utils/ratelimit.py), then 429 with Retry-After: generous, a person
@@ -170,13 +171,16 @@ if PROCONNECT:
     OIDC_RP_CLIENT_ID = os.environ["PROCONNECT_CLIENT_ID"]
     OIDC_RP_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
     OIDC_RP_SIGN_ALGO = "RS256"
-    OIDC_RP_SCOPES = "openid email given_name usual_name"
+    OIDC_RP_SCOPES = "openid email given_name usual_name siret"
     OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_proconnect}/authorize"
     OIDC_OP_TOKEN_ENDPOINT = f"{_proconnect}/token"
     OIDC_OP_USER_ENDPOINT = f"{_proconnect}/userinfo"
     OIDC_OP_JWKS_ENDPOINT = f"{_proconnect}/jwks"
     OIDC_OP_LOGOUT_ENDPOINT = f"{_proconnect}/session/end"
-    OIDC_CREATE_USER = False
+    # A new agent gets an account when their SIRET is an organisation's (edhub/accounts/oidc.py), else a page that
+    # says how to be invited.
+    OIDC_CREATE_USER = True
+    OIDC_CALLBACK_CLASS = "edhub.accounts.oidc.ProConnectCallbackView"
     OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
 
 STATIC_URL = "static/"

@@ -11,3 +11,12 @@ def branding(request):
             "OPERATOR": settings.EDHUB_OPERATOR,
         }
     }
+
+
+def membership(request):
+    """The membership in use and those the user holds, for the header (read from MembershipMiddleware's request
+    attributes: no query here; absent on the pages answered before the middleware ran)."""
+    return {
+        "membership_in_use": getattr(request, "membership", None),
+        "memberships_held": getattr(request, "memberships", []),
+    }

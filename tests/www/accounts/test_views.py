@@ -1,4 +1,4 @@
-"""Local login: success leads to the inventories, failures are counted and lock the account for a while."""
+"""Local login: success leads to the dashboard, failures are counted and lock the account for a while."""
 
 import pytest
 from django.urls import reverse
@@ -16,7 +16,7 @@ LOGIN = reverse("accounts:login")
 def test_login_and_logout(client):
     agent(Role.COMMUNE, Level.COMMUNE, "94028", username="creteil")
     response = client.post(LOGIN, {"username": "creteil", "password": PASSWORD})
-    assert response["Location"] == reverse("inventories:index")
+    assert response["Location"] == reverse("dashboard")
     assert "Se déconnecter (creteil)" in text_of(client.get(reverse("home")))
     client.post(reverse("accounts:logout"))
     assert "Se connecter" in text_of(client.get(reverse("home")))
