@@ -55,9 +55,33 @@ def _roles_label(organisation):
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} ou {labels[-1]}"
 
 
-def _user_label(user):
+def _user_label(user, with_email=False):
+    """« Claire Martin (maire-creteil) », with the e-mail address too if asked (« …, claire@creteil.fr) »)."""
     full_name = user.get_full_name()
-    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+    details = [user.get_username()] if full_name else []
+    if with_email and user.email:
+        details.append(user.email)
+    name = full_name or user.get_username()
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+FOOTER = "Ce message est envoyé automatiquement par edhub, merci de ne pas y répondre."
+
+
+def _mail(subject, lines, to):
+    """Send a mail (its body: `lines` and the footer); false when the mail server failed (logged)."""
+    if not to:
+        return False
+    try:
+        send_mail(subject, "\n".join([*lines, "", FOOTER]) + "\n", settings.DEFAULT_FROM_EMAIL, to)
+    except Exception:
+        logger.exception("Mail « %s » not sent to %s", subject, to)
+        return False
+    return True
+
+
+def _page(base_url, organisation, anchor=""):
+    return base_url.rstrip("/") + reverse("organisations:detail", args=[organisation.pk]) + anchor
 
 
 def _admins(organisation):
@@ -81,10 +105,10 @@ def invitation_subject(invitation):
     return f"Invitation à rejoindre {invitation.organisation.name} sur edhub"
 
 
-def invitation_body(invitation, url):
+def invitation_lines(invitation, url):
     inviter = invitation.invited_by
     role = invitation.get_role_display()
-    lines = [
+    return [
         "Bonjour,",
         "",
         f"{_user_label(inviter)} vous invite à rejoindre l'organisation « {invitation.organisation.name} » sur "
@@ -95,10 +119,7 @@ def invitation_body(invitation, url):
         "",
         f"Ce lien ne sert qu'une fois et expire le {_day(invitation.expires_at)}. Si vous n'attendiez pas cette "
         "invitation, ignorez ce message.",
-        "",
-        "Ce message est envoyé automatiquement par edhub, merci de ne pas y répondre.",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def invite(organisation, email, role, is_admin, by, base_url):
@@ -134,14 +155,7 @@ def invite(organisation, email, role, is_admin, by, base_url):
             expires_at=invitation_expiry(now),
         )
     url = base_url.rstrip("/") + reverse("organisations:invitation", args=[token])
-    try:
-        send_mail(
-            invitation_subject(invitation), invitation_body(invitation, url), settings.DEFAULT_FROM_EMAIL, [email]
-        )
-    except Exception:
-        logger.exception("Invitation %s not sent to %s", invitation.pk, email)
-        return invitation, False
-    return invitation, True
+    return invitation, _mail(invitation_subject(invitation), invitation_lines(invitation, url), [email])
 
 
 FORGED = (
@@ -246,9 +260,9 @@ def leave(user, organisation):
 # -- Requests to join -------------------------------------------------------------------------------------------------
 
 
-def ask_to_join(user, organisation, message=""):
-    """`user` asks to join the organisation; its administrators answer. One pending request per user and
-    organisation."""
+def ask_to_join(user, organisation, message="", base_url=None):
+    """`user` asks to join the organisation; its administrators answer, told by e-mail when `base_url` (the site's
+    address) is given. One pending request per user and organisation."""
     with transaction.atomic():
         if organisation.memberships.filter(user=user).exists():
             raise Refused(f"Vous êtes déjà membre de « {organisation.name} ».")
@@ -258,12 +272,29 @@ def ask_to_join(user, organisation, message=""):
                 f"Vous avez déjà demandé à rejoindre « {organisation.name} » le {_day(pending.created_at)} : ses "
                 "administrateurs n'ont pas encore répondu."
             )
-        return JoinRequest.objects.create(user=user, organisation=organisation, message=message.strip())
+        join_request = JoinRequest.objects.create(user=user, organisation=organisation, message=message.strip())
+    if base_url:
+        admins = organisation.memberships.filter(is_admin=True).exclude(user__email="").order_by("pk")
+        lines = [
+            "Bonjour,",
+            "",
+            f"{_user_label(user, with_email=True)} demande à rejoindre « {organisation.name} » sur edhub.",
+        ]
+        if join_request.message:
+            lines += ["", "Son message :", join_request.message]
+        lines += ["", "Pour accepter ou refuser la demande :", _page(base_url, organisation, "#demandes")]
+        _mail(
+            f"Demande pour rejoindre {organisation.name}",
+            lines,
+            list(admins.values_list("user__email", flat=True)),
+        )
+    return join_request
 
 
-def answer(join_request, accepted, by, role=None):
+def answer(join_request, accepted, by, role=None, base_url=None):
     """`by`, an administrator of the organisation, accepts (with `role`) or refuses a request to join. Accepting
-    makes the requester a member, granted by `by`."""
+    makes the requester a member, granted by `by`. The requester is told by e-mail when `base_url` (the site's
+    address) is given."""
     organisation = join_request.organisation
     require(by, "accounts.answer_join_request", organisation)
     with transaction.atomic():
@@ -284,4 +315,16 @@ def answer(join_request, accepted, by, role=None):
             )
         join_request.answered_at, join_request.answered_by, join_request.accepted = now, by, accepted
         join_request.save(update_fields=["answered_at", "answered_by", "accepted"])
+    if base_url:
+        verdict = "acceptée" if accepted else "refusée"
+        lines = ["Bonjour,", "", f"Votre demande pour rejoindre « {organisation.name} » sur edhub est {verdict}."]
+        if accepted:
+            lines += [
+                f"Vous en êtes membre, avec le rôle « {membership.get_role_display()} ».",
+                "",
+                _page(base_url, organisation),
+            ]
+        else:
+            lines += ["Pour en savoir plus, adressez-vous à l'organisation."]
+        _mail(f"Votre demande pour rejoindre {organisation.name} : {verdict}", lines, [join_request.user.email])
     return membership

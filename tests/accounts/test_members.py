@@ -363,3 +363,44 @@ def test_accepting_needs_a_role_of_the_organisation(admin, organisation):
 
     assert str(refused.value) == "Choisissez le rôle du nouveau membre : « Commune » ou « Lecture seule »."
     assert JoinRequest.objects.get().answered_at is None
+
+
+def test_the_admins_and_the_requester_are_told_by_mail(admin, organisation, creteil):
+    second = UserFactory(username="adjoint-creteil", email="adjoint@creteil.fr")
+    member(second, Role.COMMUNE, creteil, admin=True)
+    member(UserFactory(username="agent-creteil"), Role.COMMUNE, creteil)
+    nadia = UserFactory(username="nadia", first_name="Nadia", last_name="Benali", email="nadia@creteil.fr")
+
+    join_request = members.ask_to_join(nadia, organisation, "Chargée du numérique", SITE)
+
+    [message] = mail.outbox
+    assert sorted(message.to) == ["adjoint@creteil.fr", "maire-creteil@example.gouv.fr"]
+    assert message.subject == "Demande pour rejoindre Commune — Créteil"
+    assert message.body == (
+        "Bonjour,\n\nNadia Benali (nadia, nadia@creteil.fr) demande à rejoindre « Commune — Créteil » sur edhub.\n\n"
+        "Son message :\nChargée du numérique\n\nPour accepter ou refuser la demande :\n"
+        f"https://edhub.example.fr/organisations/{organisation.pk}/#demandes\n\n"
+        "Ce message est envoyé automatiquement par edhub, merci de ne pas y répondre.\n"
+    )
+
+    members.answer(join_request, True, admin, role=Role.READER, base_url=SITE)
+
+    message = mail.outbox[1]
+    assert message.to == ["nadia@creteil.fr"]
+    assert message.subject == "Votre demande pour rejoindre Commune — Créteil : acceptée"
+    assert (
+        "Votre demande pour rejoindre « Commune — Créteil » sur edhub est acceptée.\nVous en êtes membre, avec le "
+        f"rôle « Lecture seule ».\n\nhttps://edhub.example.fr/organisations/{organisation.pk}/\n" in message.body
+    )
+
+
+def test_a_mail_server_failure_leaves_the_invitation_recorded(admin, organisation, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("connexion refusée")
+
+    monkeypatch.setattr(members, "send_mail", fail)
+
+    invitation, sent = members.invite(organisation, "nadia@creteil.fr", Role.COMMUNE, False, admin, SITE)
+
+    assert sent is False
+    assert Invitation.objects.get() == invitation

@@ -200,7 +200,7 @@ def answer(request, pk, request_pk, verdict):
         form = AnswerForm(organisation, request.POST)
         role = form.cleaned_data["role"] if form.is_valid() else None
     try:
-        members.answer(join_request, accepted, request.user, role=role)
+        members.answer(join_request, accepted, request.user, role=role, base_url=request.build_absolute_uri("/"))
     except members.Refused as error:
         messages.error(request, str(error))
     else:
@@ -260,7 +260,9 @@ def join(request):
         organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation", "").strip() or 0)
         if form.is_valid():
             try:
-                members.ask_to_join(request.user, organisation, form.cleaned_data["message"])
+                members.ask_to_join(
+                    request.user, organisation, form.cleaned_data["message"], request.build_absolute_uri("/")
+                )
             except members.Refused as error:
                 messages.error(request, str(error))
             else:

@@ -391,6 +391,10 @@ def test_a_request_to_join_is_accepted_by_an_admin(client, admin, organisation):
 
     response = client.post(url("join"), {"organisation": organisation.pk, "message": "Chargée du numérique"})
     assert response["Location"] == url("detail", organisation.pk)
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["maire-creteil@example.gouv.fr"], "Demande pour rejoindre Commune — Créteil")
+    ]
+    assert f"http://testserver/organisations/{organisation.pk}/#demandes" in mail.outbox[0].body
     join_request = JoinRequest.objects.get()
     assert (join_request.user, join_request.organisation, join_request.message) == (
         nadia,
@@ -414,6 +418,9 @@ def test_a_request_to_join_is_accepted_by_an_admin(client, admin, organisation):
     membership = nadia.memberships.get()
     assert (membership.organisation, membership.role, membership.granted_by) == (organisation, Role.READER, admin)
     assert JoinRequest.objects.get().accepted is True
+    assert [(m.to, m.subject) for m in mail.outbox[1:]] == [
+        (["nadia@example.gouv.fr"], "Votre demande pour rejoindre Commune — Créteil : acceptée")
+    ]
 
 
 def test_a_request_is_answered_by_an_admin_of_its_organisation_only(client, organisation, fresnes_member):
