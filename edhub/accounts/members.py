@@ -158,6 +158,23 @@ def invite(organisation, email, role, is_admin, by, base_url):
     return invitation, _mail(invitation_subject(invitation), invitation_lines(invitation, url), [email])
 
 
+def cancel(invitation, by):
+    """`by`, an administrator of the organisation, cancels a pending invitation: its link expires now."""
+    require(by, "accounts.invite", invitation.organisation)
+    with transaction.atomic():
+        Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+        invitation.refresh_from_db()
+        if invitation.accepted_at is not None:
+            raise Refused(
+                f"L'invitation de {invitation.email} a déjà été acceptée le {_day(invitation.accepted_at)} : retirez "
+                "le membre si besoin."
+            )
+        if not invitation.is_expired:
+            invitation.expires_at = timezone.now()
+            invitation.save(update_fields=["expires_at"])
+    return invitation
+
+
 FORGED = (
     "Ce lien d'invitation n'est pas valide : vérifiez qu'il a été copié en entier, ou demandez une nouvelle "
     "invitation à un administrateur de l'organisation."

@@ -151,6 +151,20 @@ def test_a_new_invitation_replaces_the_pending_one(token, admin, organisation):
     assert membership.role == Role.READER
 
 
+def test_an_accepted_invitation_is_not_cancelled(token, admin):
+    members.accept(token, UserFactory(username="nadia"))
+    invitation = Invitation.objects.get()
+
+    with pytest.raises(members.Refused) as refused:
+        members.cancel(invitation, admin)
+
+    assert str(refused.value) == (
+        f"L'invitation de nadia.benali@creteil.fr a déjà été acceptée le {at(invitation.accepted_at)} : retirez le "
+        "membre si besoin."
+    )
+    assert Invitation.objects.get().expires_at == invitation.expires_at
+
+
 def test_a_member_accepting_again_changes_nothing(token, organisation):
     nadia = UserFactory(username="nadia")
     Membership.objects.create(user=nadia, organisation=organisation, role=Role.READER)

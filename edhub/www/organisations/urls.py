@@ -9,6 +9,11 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.detail, name="detail"),
     path("organisations/<int:pk>/inviter/", views.invite, name="invite"),
     path("organisations/<int:pk>/quitter/", views.leave, name="leave"),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/annuler/",
+        views.cancel_invitation,
+        name="cancel_invitation",
+    ),
     path("organisations/<int:pk>/membres/<int:member_pk>/retirer/", views.remove, name="remove"),
     re_path(
         r"^organisations/(?P<pk>[0-9]+)/membres/(?P<member_pk>[0-9]+)/administrateur/(?P<action>accorder|retirer)/$",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from edhub.accounts import members
 from edhub.accounts.middleware import use
-from edhub.accounts.models import TERRITORIAL_KINDS, JoinRequest, Kind, Membership, Organisation
+from edhub.accounts.models import TERRITORIAL_KINDS, Invitation, JoinRequest, Kind, Membership, Organisation
 from edhub.accounts.organisations import compact
 from edhub.accounts.permissions import may, require
 from edhub.utils.text import fold
@@ -139,6 +139,21 @@ def invite(request, pk):
                 )
             return redirect("organisations:detail", pk=organisation.pk)
     return _render_detail(request, organisation, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def cancel_invitation(request, pk, invitation_pk):
+    organisation = _organisation(pk)
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=organisation)
+    require(request.user, "accounts.invite", organisation)
+    try:
+        members.cancel(invitation, request.user)
+    except members.Refused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"L'invitation de {invitation.email} est annulée : son lien ne fonctionne plus.")
+    return redirect("organisations:detail", pk=organisation.pk)
 
 
 def _member_of(organisation, member_pk):

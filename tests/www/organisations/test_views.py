@@ -299,6 +299,36 @@ def test_the_invite_form_says_what_to_fix(client, admin, organisation):
     assert "maire-creteil@example.gouv.fr est déjà membre de « Commune — Créteil »." in text(response)
 
 
+def test_an_admin_cancels_an_invitation(client, admin, organisation, fresnes_member):
+    client.force_login(admin)
+    invite(client, organisation)
+    path = link_of(mail.outbox[0]).removeprefix("http://testserver")
+    invitation = Invitation.objects.get()
+    # Another organisation's admin reaches it neither through its own organisation nor through this one.
+    fresnes_admin = UserFactory(username="maire-fresnes")
+    Membership.objects.create(
+        user=fresnes_admin, organisation=fresnes_member.organisation, role=Role.COMMUNE, is_admin=True
+    )
+    client.force_login(fresnes_admin)
+    assert client.post(url("cancel_invitation", fresnes_member.organisation_id, invitation.pk)).status_code == 404
+    response = client.post(url("cancel_invitation", organisation.pk, invitation.pk))
+    assert response.status_code == 403
+    assert "Seul un administrateur de l’organisation invite de nouveaux membres." in text(response)
+    assert Invitation.objects.get().is_pending
+
+    client.force_login(admin)
+    response = client.post(url("cancel_invitation", organisation.pk, invitation.pk))
+
+    assert response["Location"] == url("detail", organisation.pk)
+    page = text(client.get(url("detail", organisation.pk)))
+    assert "L’invitation de nadia.benali@creteil.fr est annulée : son lien ne fonctionne plus." in page
+    assert "nadia.benali@creteil.fr (Commune), expirée le " in page
+    client.logout()
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "Cette invitation a expiré le " in text(response)
+
+
 # -- Members ----------------------------------------------------------------------------------------------------------
 
 
