@@ -18,9 +18,9 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from edhub.api.cache import recent as recent_responses
 from edhub.indicators.engine import compute
+from edhub.opendata.geography import load_geography
 from edhub.opendata.importing import run_import
 from edhub.opendata.sources import SOURCES
-from edhub.territories.geography import load_geography
 from tests.schools.factories import small_world
 
 OPENDATA = Path(os.environ.get("EDHUB_SHARED_OPENDATA", settings.BASE_DIR.parent / "shared" / "opendata"))

@@ -13,11 +13,11 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from edhub.opendata.figures import read_pairs
 from edhub.opendata.models import ImportRun
 from edhub.opendata.reader import SEPARATORS, RefusedFile, decode, open_table
 from edhub.opendata.sources.base import WIDTH_REASON
 from edhub.territories.models import Level, Territory
+from edhub.utils.bulk import read_pairs
 
 MAX_STORED_REJECTIONS = 50_000
 MAX_REFUSED_DETAILS = 100  # rejections kept on a refused run: enough to see the cause

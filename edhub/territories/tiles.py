@@ -30,8 +30,6 @@ import numpy as np
 import shapely
 from django.conf import settings
 
-from edhub.opendata.models import ImportRun
-from edhub.territories.geography import SOURCE as GEOGRAPHY
 from edhub.territories.models import Level, Territory
 
 LAYER = "areas"
@@ -45,9 +43,11 @@ _lock = threading.Lock()
 
 
 def geography_version():
-    """The latest successful load of the reference geography: tiles stay valid until the next one."""
-    runs = ImportRun.objects.succeeded().filter(source=GEOGRAPHY).order_by("-finished_at")
-    run = runs.values_list("pk", "checksum").first()  # asked on every tile: the two fields only
+    """The latest successful load of the reference geography, read from the territories it wrote (a load writes its
+    run on every territory it keeps, in the transaction that succeeds): tiles stay valid until the next one."""
+    # Asked on every tile: the last run by the index of Territory.run, the two fields only.
+    runs = Territory.objects.filter(run__isnull=False).order_by("-run").values_list("run", "run__checksum")
+    run = runs.first()
     return f"{run[0]}-{run[1][:12]}" if run else "none"
 
 

@@ -1,8 +1,8 @@
 import sqlite3
 from contextlib import closing
 
-from edhub.opendata.figures import register_sqlite_adapters
 from edhub.schools.models import Kind, SchoolFigure
+from edhub.utils.bulk import register_sqlite_adapters
 
 
 def test_sqlite_binds_none_booleans_and_choices_through_registered_adapters_as_the_same_values():

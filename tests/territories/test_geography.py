@@ -3,8 +3,9 @@ import json
 import pytest
 import shapely
 
+from edhub.opendata.geography import load_geography
 from edhub.territories.academies import ACADEMIES, REGIONS_ACADEMIQUES, academie_of_departement
-from edhub.territories.geography import estimated_density_level, load_geography
+from edhub.territories.geography import estimated_density_level
 from edhub.territories.models import Level, Territory, TerritoryAlias
 
 pytestmark = pytest.mark.django_db

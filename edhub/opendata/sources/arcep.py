@@ -5,10 +5,10 @@ import functools
 import re
 
 from edhub.opendata import values
-from edhub.opendata.figures import upsert_figures
 from edhub.opendata.reader import RefusedFile, Schema
 from edhub.opendata.sources.base import Communes, FirstLines, Rejected, Source, commune_of, parse
 from edhub.territories.models import TerritoryFigure
+from edhub.utils.bulk import upsert_figures
 
 count, marked = values.count, values.marked
 # A file gives the same date on every row: written once.

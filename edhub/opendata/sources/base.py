@@ -8,11 +8,11 @@ figure) can reject a row. A bad value in any other column leaves that field empt
 import functools
 
 from edhub.opendata import values
-from edhub.opendata.figures import read_pairs
 from edhub.opendata.reader import Schema
 from edhub.schools.classify import kind_of, sector_or_blank
 from edhub.territories.models import Level, Territory, TerritoryAlias
 from edhub.territories.resolver import unknown_commune_reason
+from edhub.utils.bulk import read_pairs
 from edhub.utils.text import fold
 
 TICK_ROWS = 500  # the progress bar is moved every so many rows (once a row, it would cost more than some checks)

@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from edhub.territories.geography import GeographyMissing, load_geography
+from edhub.opendata.geography import load_geography
+from edhub.territories.geography import GeographyMissing
 
 
 class Command(BaseCommand):
