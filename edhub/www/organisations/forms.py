@@ -54,7 +54,8 @@ class JoinForm(DsfrBaseForm):
 
 
 class SignUpForm(DsfrBaseForm):
-    """The account of an invited person who has none yet: its identifier is the address invited."""
+    """The account of an invited person who has none yet: its identifier is the address invited, in lower case (as
+    people type it when they log in)."""
 
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
@@ -72,7 +73,7 @@ class SignUpForm(DsfrBaseForm):
 
     def __init__(self, email, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.email = email
+        self.email, self.username = email, email.lower()
         for name in ("first_name", "last_name", "password1", "password2"):
             label = self.fields[name].label.lower()
             self.fields[name].error_messages["required"] = f"Indiquez votre {label}."
@@ -86,7 +87,7 @@ class SignUpForm(DsfrBaseForm):
                 self.add_error("password2", "Les deux mots de passe diffèrent : saisissez deux fois le même.")
             else:
                 user = get_user_model()(
-                    username=self.email,
+                    username=self.username,
                     email=self.email,
                     first_name=cleaned.get("first_name", ""),
                     last_name=cleaned.get("last_name", ""),
@@ -99,7 +100,7 @@ class SignUpForm(DsfrBaseForm):
 
     def save(self):
         return get_user_model().objects.create_user(
-            username=self.email,
+            username=self.username,
             email=self.email,
             password=self.cleaned_data["password1"],
             first_name=self.cleaned_data["first_name"],

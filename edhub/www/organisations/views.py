@@ -272,7 +272,8 @@ def join(request):
     query = request.GET.get("q", "").strip()
     form = JoinForm(request.POST or None)
     if request.method == "POST":
-        organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation", "").strip() or 0)
+        chosen = request.POST.get("organisation", "").strip()
+        organisation = get_object_or_404(Organisation, pk=int(chosen) if chosen.isdigit() else 0)
         if form.is_valid():
             try:
                 members.ask_to_join(

@@ -177,7 +177,7 @@ def test_an_admin_invites_and_the_guest_creates_an_account(client, admin, organi
     )
     assert response.status_code == 400
     assert "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères." in text(response)
-    assert not Membership.objects.filter(user__username="Nadia.Benali@creteil.fr").exists()
+    assert not Membership.objects.filter(user__username="nadia.benali@creteil.fr").exists()
 
     response = client.post(
         path, {"first_name": "Nadia", "last_name": "Benali", "password1": PASSWORD, "password2": PASSWORD}
@@ -185,9 +185,11 @@ def test_an_admin_invites_and_the_guest_creates_an_account(client, admin, organi
 
     assert response.status_code == 302
     assert response["Location"] == url("detail", organisation.pk)
-    membership = Membership.objects.get(user__username="Nadia.Benali@creteil.fr")
+    membership = Membership.objects.get(user__username="nadia.benali@creteil.fr")
     assert (membership.organisation, membership.role, membership.is_admin) == (organisation, Role.COMMUNE, False)
     assert membership.granted_by == admin
+    assert membership.user.email == "Nadia.Benali@creteil.fr"
+    assert membership.user.check_password(PASSWORD)
     assert auth.get_user(client).pk == membership.user_id
     assert client.session[SESSION_KEY] == membership.pk
     assert "Bienvenue dans « Commune — Créteil » : vous agissez désormais pour cette organisation." in text(
@@ -280,6 +282,13 @@ def test_a_member_who_is_not_admin_cannot_invite(client, organisation, clerk):
     assert "Seul un administrateur de l’organisation invite de nouveaux membres." in text(response)
     assert not Invitation.objects.exists()
     assert mail.outbox == []
+
+
+def test_a_request_for_a_made_up_organisation_is_a_404(client):
+    client.force_login(UserFactory(username="nadia"))
+    assert client.post(url("join"), {"organisation": "abc"}).status_code == 404
+    assert client.post(url("join"), {"organisation": "999999"}).status_code == 404
+    assert not JoinRequest.objects.exists()
 
 
 def test_the_invite_form_says_what_to_fix(client, admin, organisation):
