@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from edhub.accounts import members
@@ -29,13 +29,6 @@ SEARCH_RESULTS = 30
 
 def _crumbs(current, links=()):
     return {"root_dir": reverse("home"), "links": list(links), "current": current}
-
-
-def _account_url():
-    try:
-        return reverse("accounts:account")
-    except NoReverseMatch:  # the account page comes with its own change
-        return "/compte/"
 
 
 def _invitation_days():
@@ -78,7 +71,7 @@ def _render_detail(request, organisation, invite_form=None, status=200):
         # An administrator of this organisation acting for another one: rights follow the membership in use.
         "admin_elsewhere": own is not None and own.is_admin and not sees_members,
         "pending_request": organisation.join_requests.filter(user=user, answered_at__isnull=True).first(),
-        "account_url": _account_url(),
+        "acting_here": request.membership is not None and request.membership.organisation_id == organisation.pk,
         "active_nav": "organisations",
         "breadcrumb_data": _crumbs(organisation.name),
     }
@@ -176,7 +169,7 @@ def remove(request, pk, member_pk):
     else:
         messages.success(request, f"{membership.user.get_username()} n'est plus membre de « {organisation.name} ».")
         if membership.user_id == request.user.pk:
-            return redirect(_account_url())
+            return redirect(reverse("accounts:account"))
     return redirect("organisations:detail", pk=organisation.pk)
 
 
@@ -239,7 +232,7 @@ def leave(request, pk):
         messages.error(request, str(error))
         return redirect("organisations:detail", pk=organisation.pk)
     messages.success(request, f"Vous avez quitté « {organisation.name} ».")
-    return redirect(_account_url())
+    return redirect(reverse("accounts:account"))
 
 
 # The letters an accent-free letter stands for in a name: « debrouillards » finds « Débrouillards ».

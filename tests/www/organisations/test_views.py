@@ -122,9 +122,15 @@ def test_an_admin_acting_for_another_organisation_does_not_manage_this_one(clien
 
     assert "Membres de Commune — Créteil" not in page
     assert (
-        "Vous l’administrez, mais agissez pour une autre organisation : choisissez celle-ci dans Mon compte pour "
-        "gérer ses membres." in page
+        "Vous l’administrez, mais agissez pour une autre organisation : agissez pour celle-ci pour gérer ses "
+        "membres. Agir pour cette organisation" in page
     )
+    own = admin.memberships.get(organisation=organisation)
+    response = client.post(reverse("accounts:switch"), {"membership": own.pk, "next": url("detail", organisation.pk)})
+    assert response["Location"] == url("detail", organisation.pk)
+    page = text(client.get(url("detail", organisation.pk)))
+    assert "Membres de Commune — Créteil" in page
+    assert "Agir pour cette organisation" not in page
 
 
 # -- Invitations ------------------------------------------------------------------------------------------------------
