@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from edhub.accounts import members
-from edhub.accounts.middleware import use
+from edhub.accounts.middleware import SESSION_KEY, use
 from edhub.accounts.models import TERRITORIAL_KINDS, Invitation, JoinRequest, Kind, Membership, Organisation
 from edhub.accounts.organisations import compact
 from edhub.accounts.permissions import may, require
@@ -169,6 +169,7 @@ def remove(request, pk, member_pk):
     else:
         messages.success(request, f"{membership.user.get_username()} n'est plus membre de « {organisation.name} ».")
         if membership.user_id == request.user.pk:
+            _forget_if_in_use(request, organisation)
             return redirect(reverse("accounts:account"))
     return redirect("organisations:detail", pk=organisation.pk)
 
@@ -231,8 +232,16 @@ def leave(request, pk):
     except members.Refused as error:
         messages.error(request, str(error))
         return redirect("organisations:detail", pk=organisation.pk)
+    _forget_if_in_use(request, organisation)
     messages.success(request, f"Vous avez quitté « {organisation.name} ».")
     return redirect(reverse("accounts:account"))
+
+
+def _forget_if_in_use(request, organisation):
+    """Left on purpose: the next request acts for the user's next membership without warning them that the one in
+    use is gone (the warning is for a membership removed by someone else)."""
+    if request.membership is not None and request.membership.organisation_id == organisation.pk:
+        request.session.pop(SESSION_KEY, None)
 
 
 # The letters an accent-free letter stands for in a name: « debrouillards » finds « Débrouillards ».

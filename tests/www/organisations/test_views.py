@@ -392,13 +392,23 @@ def test_the_last_admin_is_neither_removed_nor_demoted_nor_leaves(client, admin,
         assert Membership.objects.filter(pk=own.pk, is_admin=True).exists()
 
 
-def test_a_member_leaves_for_the_account_page(client, organisation, clerk):
+def test_a_member_leaves_for_the_account_page(client, organisation, clerk, creteil):
+    reader = member(clerk, Role.READER, Territory.objects.get(level=Level.DEPARTEMENT, code="94"))
     client.force_login(clerk)
+    session = client.session
+    session[SESSION_KEY] = clerk.memberships.get(organisation=organisation).pk
+    session.save()
+
     response = client.post(url("leave", organisation.pk))
 
     assert response.status_code == 302
     assert response["Location"] == "/compte/"
-    assert not clerk.memberships.exists()
+    assert list(clerk.memberships.all()) == [reader]
+    # Told once that it left, not warned as if it had been removed; it now acts for its other membership.
+    page = text(client.get(url("join")))
+    assert "Vous avez quitté « Commune — Créteil »." in page
+    assert "Vous n’êtes plus membre" not in page
+    assert SESSION_KEY not in client.session
     assert client.get(url("leave", organisation.pk)).status_code == 405
 
 
