@@ -49,8 +49,11 @@ def test_the_page_lists_the_memberships(client, marie):
         "novembre",
         "décembre",
     )
-    assert f"Commune — Créteil En cours Commune oui {since}" in text
-    assert "DSDEN — Val-de-Marne Lecture seule non" in text
+    assert (
+        "Commune — Créteil Rôle : Commune — administrateur de l’organisation : oui — membre depuis le "
+        f"{since} Vous agissez pour elle" in text
+    )
+    assert "DSDEN — Val-de-Marne Rôle : Lecture seule — administrateur de l’organisation : non" in text
     assert "Identifiant : marie" in text
     html = page.content.decode()
     # « Agir pour » only for the membership not in use; « Quitter » for each, posted to the organisation's page.
@@ -70,7 +73,8 @@ def test_acting_for_another_membership_from_the_account_page(client, marie):
     assert response.redirect_chain == [(ACCOUNT, 302)]
     text = text_of(response)
     assert "Vous agissez désormais pour DSDEN — Val-de-Marne, lecture seule." in text
-    assert "DSDEN — Val-de-Marne En cours Lecture seule" in text
+    assert "DSDEN — Val-de-Marne Rôle : Lecture seule — administrateur de l’organisation : non" in text
+    assert text.index("Vous agissez pour elle") > text.index("DSDEN — Val-de-Marne Rôle")
 
 
 def test_the_profile_is_edited(client, marie):
