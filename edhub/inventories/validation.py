@@ -29,10 +29,10 @@ from edhub.inventories.columns import COLUMNS, COLUMNS_BY_NAME, DATA_COLUMNS
 from edhub.inventories.files import fr_int, mismatch, over_limits
 from edhub.inventories.models import Declaration, Technology, Upload
 from edhub.opendata import values
-from edhub.opendata.figures import write_rows
 from edhub.opendata.reader import RefusedFile, Schema, open_table
 from edhub.opendata.sources.base import FirstLines, Rejected, parse
 from edhub.schools.models import School, State
+from edhub.utils.bulk import write_rows
 from edhub.utils.text import fold
 
 logger = logging.getLogger(__name__)
