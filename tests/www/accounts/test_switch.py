@@ -130,3 +130,15 @@ def test_a_member_removed_while_logged_in_acts_no_more_for_the_organisation(clie
     ]
     assert SESSION_KEY not in client.session
     assert may(page.wsgi_request.user, "inventories.see_upload", Upload.objects.get()) is False
+
+
+def test_the_header_links_to_the_journal_only_when_the_membership_in_use_administers(client):
+    """The link follows the policy (« accounts.see_log ») for the membership in use: an administrator of the commune
+    sees it while acting for the commune, not while acting for the DSDEN where they only read."""
+    user = agent(Role.COMMUNE, Level.COMMUNE, "94028", username="maire-admin", admin=True)
+    reader = member(user, Role.READER, Territory.objects.get(level=Level.DEPARTEMENT, code="94"))
+    client.force_login(user)
+    journal = f'href="{reverse("audit:journal")}"'
+    assert journal in client.get(reverse("dashboard")).content.decode()
+    client.post(SWITCH, {"membership": reader.pk})
+    assert journal not in client.get(reverse("dashboard")).content.decode()
