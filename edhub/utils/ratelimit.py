@@ -1,4 +1,5 @@
-"""Rate limits by client address: login attempts, uploads, search and the API, each its number of requests per
+"""Rate limits by client address: login attempts (and requests that send an e-mail to an address someone types: a
+password reset), uploads, search and the API, each its number of requests per
 minute (RATE_LIMITS in the settings). Over it, 429 « Trop de requêtes » with `Retry-After` (seconds to wait).
 
 A middleware placed before the API's response cache, so a cached answer counts too. Counters live in the shared
@@ -23,7 +24,7 @@ def kind_of(request):
     """ "api", "login", "upload", "search", or None for a request that is not limited."""
     if request.path.startswith("/api/"):
         return "api"
-    if request.method == "POST" and request.path == reverse("accounts:login"):
+    if request.method == "POST" and request.path in (reverse("accounts:login"), reverse("accounts:password_reset")):
         return "login"
     if request.method == "POST" and request.content_type == "multipart/form-data":
         return "upload"
