@@ -36,6 +36,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _committed_organisations_removed(django_db_setup, django_db_blocker):
+    """Browser tests commit their agents (the server thread must see them on PostgreSQL), and `agent()` creates the
+    organisation of each agent's role: those created during the test are removed after it (set up first, torn down
+    last), so that no later test of the process finds them."""
+    from edhub.accounts.models import Organisation
+
+    with django_db_blocker.unblock():
+        before = set(Organisation.objects.values_list("pk", flat=True))
+    yield
+    with django_db_blocker.unblock():
+        Organisation.objects.exclude(pk__in=before).delete()
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:

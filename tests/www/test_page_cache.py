@@ -140,7 +140,9 @@ def test_sheet_queries_do_not_scale_with_the_territory(client, db, computed, ref
         counts[sheet] = len(queries)
 
     assert counts["france/FR"] <= 20
-    assert abs(counts["france/FR"] - counts[reference]) <= 3, counts
+    # France's sheet has a few parts a commune's has not (its children's ranking: values and coverages; the
+    # communes' summary; the départements its directory covers): a handful of queries, never one per child.
+    assert abs(counts["france/FR"] - counts[reference]) <= 5, counts
 
 
 def html(status=200, **headers):
