@@ -147,6 +147,10 @@ class Organisation(models.Model):
     siret = models.CharField("SIRET", max_length=14, blank=True)
     siren = models.CharField("SIREN", max_length=9, blank=True)
     rna = models.CharField("numéro RNA", max_length=10, blank=True)
+    # A new agent whose ProConnect SIRET is the organisation's joins it at once, or asks (its admins answer).
+    approves_newcomers = models.BooleanField(
+        "les agents arrivant par ProConnect attendent l'accord d'un administrateur", default=False
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = OrganisationManager()

@@ -2,9 +2,10 @@
 
 An agent whose e-mail address already has an account signs in to it. A new agent gets an account only when the
 SIRET ProConnect gives (claim "siret", scope "siret") is an organisation's: they become a reader member of it, and
-its administrators may raise their role. Any other new agent gets no account, and a page that says how to be invited
-(ProConnectCallbackView sends them there). ProConnect answers the userinfo request with a signed JWT, checked with
-the provider's keys like the ID token.
+its administrators may raise their role — or, when the organisation asks so (Organisation.approves_newcomers),
+their request to join waits for its administrators, who are told by e-mail. Any other new agent gets no account,
+and a page that says how to be invited (ProConnectCallbackView sends them there). ProConnect answers the userinfo
+request with a signed JWT, checked with the provider's keys like the ID token.
 """
 
 import requests
@@ -14,6 +15,7 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
+from edhub.accounts.members import ask_to_join
 from edhub.accounts.models import Membership, Organisation, Role
 from edhub.accounts.organisations import compact
 
@@ -56,7 +58,12 @@ class ProConnectBackend(OIDCAuthenticationBackend):
                 first_name=(claims.get("given_name") or "")[:150],
                 last_name=(claims.get("usual_name") or "")[:150],
             )
-            Membership.objects.create(user=user, organisation=organisation, role=Role.READER)
+            if not organisation.approves_newcomers:
+                Membership.objects.create(user=user, organisation=organisation, role=Role.READER)
+        if organisation.approves_newcomers:
+            request = getattr(self, "request", None)
+            base_url = request.build_absolute_uri("/").rstrip("/") if request is not None else None
+            ask_to_join(user, organisation, f"Arrivée par ProConnect (SIRET {siret}).", base_url=base_url)
         return user
 
     def get_userinfo(self, access_token, id_token, payload):

@@ -6,13 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
 
 from edhub.accounts import oidc
-from edhub.accounts.models import Kind, Membership, Organisation, Role
+from edhub.accounts.models import JoinRequest, Kind, Membership, Organisation, Role
 from edhub.territories.models import Level
-from tests.accounts.factories import agent
+from tests.accounts.factories import UserFactory, agent
 from tests.www.utils import text_of
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,26 @@ def test_a_new_agent_of_a_known_siret_joins_the_organisation_as_a_reader(backend
     membership = Membership.objects.get(user=user)
     assert (membership.organisation, membership.role, membership.is_admin) == (association, Role.READER, False)
     assert oidc.UNKNOWN_KEY not in request.session
+
+
+def test_a_new_agent_waits_for_the_admins_of_an_organisation_that_asks_so(backend, monkeypatch, association, client):
+    association.approves_newcomers = True
+    association.save()
+    admin = UserFactory(username="presidente", email="presidente@asso.fr")
+    Membership.objects.create(user=admin, organisation=association, role=Role.READER, is_admin=True)
+    user, _ = sign_in(backend, monkeypatch, claims())
+    assert user.username == "camille.durand@asso.fr"
+    assert list(user.memberships.all()) == []  # not a member before an administrator accepts
+    [pending] = JoinRequest.objects.filter(user=user, answered_at__isnull=True)
+    assert (pending.organisation, pending.message) == (association, "Arrivée par ProConnect (SIRET 44228374300015).")
+    [message] = mail.outbox
+    assert (message.to, message.subject) == (["presidente@asso.fr"], "Demande pour rejoindre Emmaüs Connect Créteil")
+    client.force_login(user)
+    text = text_of(client.get(reverse("dashboard")))
+    assert (
+        "Vos demandes d’adhésion en attente Emmaüs Connect Créteil, demandée le "
+        f"{pending.created_at:%d/%m/%Y} : ses administrateurs n’ont pas encore répondu."
+    ) in text
 
 
 def test_a_new_agent_whose_email_is_taken_as_a_username_gets_another(backend, monkeypatch, association):

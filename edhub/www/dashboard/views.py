@@ -109,6 +109,10 @@ def dashboard(request):
         "dashboard/index.html",
         {
             "sections": sections,
+            # The user's own requests to join, waiting for an answer (a ProConnect newcomer's among them).
+            "my_requests": request.user.join_requests.filter(answered_at__isnull=True)
+            .select_related("organisation")
+            .order_by("created_at"),
             "breadcrumb_data": {"root_dir": reverse("home"), "links": [], "current": "Tableau de bord"},
         },
     )
