@@ -17,7 +17,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +82,18 @@ def _mail(subject, lines, to):
 
 def _page(base_url, organisation, anchor=""):
     return base_url.rstrip("/") + reverse("organisations:detail", args=[organisation.pk]) + anchor
+
+
+def _new_member(organisation, user, already, **fields):
+    """Make `user` a member of the organisation; Refused (`already`) when it is one, even if it became one an instant
+    ago in another request (the unique constraint answers then)."""
+    if organisation.memberships.filter(user=user).exists():
+        raise Refused(already)
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(user=user, organisation=organisation, **fields)
+    except IntegrityError:
+        raise Refused(already) from None
 
 
 def _admins(organisation):
@@ -211,12 +223,11 @@ def accept(token, user):
         Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
         invitation = invitation_for(token)  # read again under the lock: two tabs cannot both accept it
         organisation = invitation.organisation
-        if organisation.memberships.filter(user=user).exists():
-            raise Refused(f"Vous êtes déjà membre de « {organisation.name} » : l'invitation n'a pas été utilisée.")
         now = timezone.now()
-        membership = Membership.objects.create(
-            user=user,
-            organisation=organisation,
+        membership = _new_member(
+            organisation,
+            user,
+            f"Vous êtes déjà membre de « {organisation.name} » : l'invitation n'a pas été utilisée.",
             role=invitation.role,
             is_admin=invitation.is_admin,
             since=now,
@@ -325,10 +336,13 @@ def answer(join_request, accepted, by, role=None, base_url=None):
         if accepted:
             if role not in roles_for(organisation):
                 raise Refused(f"Choisissez le rôle du nouveau membre : {_roles_label(organisation)}.")
-            if organisation.memberships.filter(user=join_request.user).exists():
-                raise Refused(f"{_user_label(join_request.user)} est déjà membre de « {organisation.name} ».")
-            membership = Membership.objects.create(
-                user=join_request.user, organisation=organisation, role=role, since=now, granted_by=by
+            membership = _new_member(
+                organisation,
+                join_request.user,
+                f"{_user_label(join_request.user)} est déjà membre de « {organisation.name} ».",
+                role=role,
+                since=now,
+                granted_by=by,
             )
         join_request.answered_at, join_request.answered_by, join_request.accepted = now, by, accepted
         join_request.save(update_fields=["answered_at", "answered_by", "accepted"])

@@ -418,3 +418,29 @@ def test_a_mail_server_failure_leaves_the_invitation_recorded(admin, organisatio
 
     assert sent is False
     assert Invitation.objects.get() == invitation
+
+
+def test_a_membership_made_meanwhile_is_refused_like_an_existing_one(token, organisation, monkeypatch):
+    """Two requests at once: the other one made the membership between this one's check and its insert."""
+    nadia = UserFactory(username="nadia")
+    Membership.objects.create(user=nadia, organisation=organisation, role=Role.READER)
+    checks = []
+    real_filter = type(organisation.memberships).filter
+
+    def filter_missing_the_other(manager, *args, **kwargs):
+        checks.append(kwargs)
+        return (
+            real_filter(manager, *args, **kwargs).none()
+            if kwargs == {"user": nadia}
+            else real_filter(manager, *args, **kwargs)
+        )
+
+    monkeypatch.setattr(type(organisation.memberships), "filter", filter_missing_the_other)
+
+    with pytest.raises(members.Refused) as refused:
+        members.accept(token, nadia)
+
+    assert {"user": nadia} in checks
+    assert str(refused.value) == "Vous êtes déjà membre de « Commune — Créteil » : l'invitation n'a pas été utilisée."
+    assert list(nadia.memberships.values_list("role", flat=True)) == [Role.READER]
+    assert Invitation.objects.get().accepted_at is None
