@@ -279,7 +279,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
     {
         "model": "accounts.Organisation",
-        "include_fields": ["kind", "name", "territory", "school", "siret", "siren", "rna"],
+        "include_fields": ["kind", "name", "territory", "school", "siret", "siren", "rna", "approves_newcomers"],
     },
     {
         "model": "accounts.Membership",
