@@ -9,6 +9,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.detail, name="detail"),
     path("organisations/<int:pk>/inviter/", views.invite, name="invite"),
     path("organisations/<int:pk>/quitter/", views.leave, name="leave"),
+    path("organisations/<int:pk>/nouveaux-venus/", views.newcomers, name="newcomers"),
     path(
         "organisations/<int:pk>/invitations/<int:invitation_pk>/annuler/",
         views.cancel_invitation,

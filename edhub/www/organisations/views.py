@@ -136,6 +136,27 @@ def invite(request, pk):
 
 @login_required
 @require_POST
+def newcomers(request, pk):
+    """Whether the agents arriving through ProConnect with the organisation's SIRET wait for an administrator's
+    approval (a request to join) or join at once as readers. Decided by those who invite."""
+    organisation = _organisation(pk)
+    require(request.user, "accounts.invite", organisation)
+    organisation.approves_newcomers = request.POST.get("approves_newcomers") == "1"
+    organisation.save(update_fields=["approves_newcomers"])
+    messages.success(
+        request,
+        "Les agents arrivant par ProConnect avec le SIRET de l'organisation "
+        + (
+            "attendront désormais l'accord d'un administrateur."
+            if organisation.approves_newcomers
+            else "la rejoignent désormais directement, en lecture seule."
+        ),
+    )
+    return redirect(reverse("organisations:detail", args=[organisation.pk]) + "#demandes")
+
+
+@login_required
+@require_POST
 def cancel_invitation(request, pk, invitation_pk):
     organisation = _organisation(pk)
     invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=organisation)

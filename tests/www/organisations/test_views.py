@@ -503,3 +503,28 @@ def test_join_searches_by_siret(client):
 
     assert "Les Petits Débrouillards (Association, SIRET 21940028000018)" in page
     assert text(client.get(url("join"), {"q": "petits debrouillards"})).count("Les Petits Débrouillards") == 1
+
+
+def test_the_admins_decide_whether_proconnect_newcomers_wait_for_them(client, organisation, admin, clerk):
+    organisation.siret = "21940028000018"  # Créteil's town hall
+    organisation.save()
+    url = reverse("organisations:newcomers", args=[organisation.pk])
+    client.force_login(admin)
+    assert 'name="approves_newcomers"' in client.get(reverse("organisations:detail", args=[organisation.pk])).text
+    response = client.post(url, {"approves_newcomers": "1"}, follow=True)
+    organisation.refresh_from_db()
+    assert organisation.approves_newcomers is True
+    assert (
+        "Les agents arrivant par ProConnect avec le SIRET de l’organisation attendront désormais l’accord d’un "
+        "administrateur." in text(response)
+    )
+    client.post(url, {})
+    organisation.refresh_from_db()
+    assert organisation.approves_newcomers is False
+
+    client.force_login(clerk)  # a member who is not an administrator: refused, nothing changed
+    response = client.post(url, {"approves_newcomers": "1"})
+    assert response.status_code == 403
+    assert "Seul un administrateur de l’organisation invite de nouveaux membres." in text(response)
+    organisation.refresh_from_db()
+    assert organisation.approves_newcomers is False
