@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from edhub.accounts.models import Membership, Organisation
+from edhub.accounts.models import Invitation, JoinRequest, Membership, Organisation
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,3 +38,43 @@ class MembershipAdmin(admin.ModelAdmin):
         if not change and obj.granted_by_id is None:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the organisation's page (their token is never shown): read-only here."""
+
+    list_display = (
+        "email",
+        "organisation",
+        "role",
+        "is_admin",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    )
+    list_filter = ("role", "is_admin")
+    search_fields = ("email", "organisation__name")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Requests to join are answered on the organisation's page: read-only here."""
+
+    list_display = ("user", "organisation", "created_at", "answered_at", "answered_by", "accepted")
+    list_filter = ("accepted",)
+    search_fields = ("user__username", "user__email", "organisation__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -426,3 +426,10 @@ def test_a_membership_added_in_the_admin_is_granted_by_its_administrator(client)
     assert response.status_code == 302
     membership = Membership.objects.get()
     assert (membership.user, membership.organisation, membership.granted_by) == (member, organisation, administrator)
+
+
+def test_invitations_and_requests_to_join_are_listed_read_only_in_the_admin(client):
+    client.force_login(UserFactory(username="administrateur", is_staff=True, is_superuser=True))
+    for model in ("invitation", "joinrequest"):
+        assert client.get(f"/admin/accounts/{model}/").status_code == 200
+        assert client.get(f"/admin/accounts/{model}/add/").status_code == 403
