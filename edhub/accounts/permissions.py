@@ -224,30 +224,21 @@ NO_MEMBERSHIP = (
     "inviter (page « Mon compte »)."
 )
 
+READ_ONLY = "Votre compte est en lecture seule : il ne peut rien déposer ni publier."
+OTHER_TERRITORY_UPLOAD = "Ce dépôt est celui d'un autre territoire que le vôtre."
+# Publishing an upload, or rolling it back: a writer of its territory.
+WRITE_UPLOAD = [(is_member, NO_MEMBERSHIP), (sees_upload, OTHER_TERRITORY_UPLOAD), (writes, READ_ONLY)]
+
 # action: [(check, refusal when the check fails)], in order. A refusal is a text, or a function (user, obj) → text.
 POLICY = {
     # Acting for an organisation at all
     "accounts.act": [(is_member, NO_MEMBERSHIP)],
     # Local inventories
     "inventories.see": [(is_member, NO_MEMBERSHIP)],
-    "inventories.upload": [
-        (is_member, NO_MEMBERSHIP),
-        (writes, "Votre compte est en lecture seule : il ne peut rien déposer ni publier."),
-    ],
-    "inventories.see_upload": [
-        (is_member, NO_MEMBERSHIP),
-        (sees_upload, "Ce dépôt est celui d'un autre territoire que le vôtre."),
-    ],
-    "inventories.confirm": [
-        (is_member, NO_MEMBERSHIP),
-        (sees_upload, "Ce dépôt est celui d'un autre territoire que le vôtre."),
-        (writes, "Votre compte est en lecture seule : il ne peut rien déposer ni publier."),
-    ],
-    "inventories.rollback": [
-        (is_member, NO_MEMBERSHIP),
-        (sees_upload, "Ce dépôt est celui d'un autre territoire que le vôtre."),
-        (writes, "Votre compte est en lecture seule : il ne peut rien déposer ni publier."),
-    ],
+    "inventories.upload": [(is_member, NO_MEMBERSHIP), (writes, READ_ONLY)],
+    "inventories.see_upload": [(is_member, NO_MEMBERSHIP), (sees_upload, OTHER_TERRITORY_UPLOAD)],
+    "inventories.confirm": WRITE_UPLOAD,
+    "inventories.rollback": WRITE_UPLOAD,
     # Connectivity call
     "ami.manage": [
         (
@@ -296,14 +287,14 @@ POLICY = {
     "ami.publish": [(is_national, "Seul un administrateur national publie les résultats.")],
     "ami.see_followup": [
         (
-            lambda user, obj: is_commune(user) or is_instructor(user),
+            is_commune | is_instructor,
             "Le suivi des lauréats est réservé aux instructeurs et aux communes lauréates.",
         )
     ],
     "ami.follow_up": [
         (dossier_accepted, "Seuls les dossiers retenus ont un suivi des travaux."),
         (
-            lambda user, application: of_dossier_commune(user, application) or instructs_dossier(user, application),
+            sees_dossier,
             "Le suivi d'un dossier retenu est mis à jour par sa commune, son académie et l'administration nationale.",
         ),
     ],
