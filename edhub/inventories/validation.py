@@ -13,7 +13,6 @@ published before the agent has seen the preview and confirmed it.
 
 import contextlib
 import csv
-import datetime
 import logging
 import time
 import zipfile
@@ -87,7 +86,7 @@ CAUSES = {
 
 def current_rentree(today=None):
     """The rentrée of the school year under way (September starts a new one)."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     return today.year if today.month >= 9 else today.year - 1
 
 

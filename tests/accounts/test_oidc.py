@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from edhub.accounts import oidc
 from edhub.accounts.models import JoinRequest, Kind, Membership, Organisation, Role
@@ -106,7 +107,7 @@ def test_a_new_agent_waits_for_the_admins_of_an_organisation_that_asks_so(backen
     text = text_of(client.get(reverse("dashboard")))
     assert (
         "Vos demandes d’adhésion en attente Emmaüs Connect Créteil, demandée le "
-        f"{pending.created_at:%d/%m/%Y} : ses administrateurs n’ont pas encore répondu."
+        f"{timezone.localtime(pending.created_at):%d/%m/%Y} : ses administrateurs n’ont pas encore répondu."
     ) in text
 
 

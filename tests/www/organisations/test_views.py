@@ -160,7 +160,7 @@ def test_an_admin_invites_and_the_guest_creates_an_account(client, admin, organi
     page = text(client.get(url("detail", organisation.pk)))
     assert (
         f"Invitation envoyée à Nadia.Benali@creteil.fr : le lien est valable jusqu’au "
-        f"{invitation.expires_at:%d/%m/%Y}." in page
+        f"{timezone.localtime(invitation.expires_at):%d/%m/%Y}." in page
     )
     assert "Nadia.Benali@creteil.fr (Commune), valable jusqu’au" in page
 
